@@ -1,0 +1,120 @@
+"""tree-sitter parsing for both languages: grammar loading, parser reuse, error regions.
+
+Parsers are cached per thread (the LSP server parses in worker threads). Parsing honours
+a deadline through tree-sitter's progress callback, so a runaway file stops in C.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import tree_sitter as ts
+
+from perfsense.scanner.parse.walk import iter_nodes
+
+__all__ = ["ParseTimeout", "language", "parse", "error_lines", "iter_nodes", "query"]
+
+
+class ParseTimeout(Exception):
+    pass
+
+
+_languages: dict[str, ts.Language] = {}
+_queries: dict[tuple[str, str], ts.Query] = {}
+_local = threading.local()
+_CHUNK = 64 * 1024
+
+
+def language(name: str) -> ts.Language:
+    lang = _languages.get(name)
+    if lang is None:
+        lang = ts.Language(_grammar(name))
+        _languages[name] = lang
+    return lang
+
+
+def _grammar(name: str) -> object:
+    if name == "python":
+        import tree_sitter_python
+
+        return tree_sitter_python.language()
+    if name == "javascript":
+        import tree_sitter_javascript
+
+        return tree_sitter_javascript.language()
+    import tree_sitter_typescript
+
+    if name == "typescript":
+        return tree_sitter_typescript.language_typescript()
+    if name == "tsx":
+        return tree_sitter_typescript.language_tsx()
+    raise ValueError(f"no grammar for {name!r}")
+
+
+def _parser(name: str) -> ts.Parser:
+    parsers = getattr(_local, "parsers", None)
+    if parsers is None:
+        parsers = _local.parsers = {}
+    parser = parsers.get(name)
+    if parser is None:
+        parser = parsers[name] = ts.Parser(language(name))
+    return parser
+
+
+def parse(data: bytes, lang: str, deadline: float | None = None) -> ts.Tree:
+    """Parse UTF-8 bytes; raise ParseTimeout when `deadline` (time.monotonic) passes.
+
+    The parser reads the text in chunks through a callback; once the deadline has
+    passed the callback ends the input, so even a pathological file stops in C.
+    """
+    parser = _parser(lang)
+    if deadline is None:
+        return parser.parse(data)
+    expired = False
+
+    def read(offset: int, _point: object) -> bytes:
+        nonlocal expired
+        if time.monotonic() > deadline:
+            expired = True
+            return b""
+        return data[offset:offset + _CHUNK]
+
+    tree = parser.parse(read)
+    if expired or tree is None:
+        parser.reset()
+        raise ParseTimeout("parsing took longer than the per-file timeout")
+    return tree
+
+
+def query(lang: str, source: str) -> ts.Query:
+    """A compiled tree-sitter query, cached per language."""
+    key = (lang, source)
+    compiled = _queries.get(key)
+    if compiled is None:
+        compiled = _queries[key] = ts.Query(language(lang), source)
+    return compiled
+
+
+def error_lines(root: ts.Node, limit: int = 20) -> list[int]:
+    """0-based start rows of ERROR / MISSING nodes (at most `limit`), outermost first."""
+    if not root.has_error:
+        return []
+    rows: list[int] = []
+    stack = [root]
+    while stack and len(rows) < limit:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            rows.append(node.start_point[0])
+            continue
+        if node.has_error:
+            stack.extend(reversed(node.children))
+    return sorted(set(rows))
+
+
+def captures(lang: str, source: str, node: ts.Node) -> Iterator[tuple[str, ts.Node]]:
+    """(capture name, node) pairs of a query over `node`, in document order."""
+    found = ts.QueryCursor(query(lang, source)).captures(node)
+    pairs = [(name, n) for name, nodes in found.items() for n in nodes]
+    pairs.sort(key=lambda pair: (pair[1].start_byte, pair[0]))
+    return iter(pairs)
