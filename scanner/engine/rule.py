@@ -29,6 +29,7 @@ from perfsense.scanner.model import (
 if TYPE_CHECKING:
     import tree_sitter as ts
 
+    from perfsense.scanner.callgraph import CallGraph
     from perfsense.scanner.catalog import Catalogs
     from perfsense.scanner.facts.model import FileFacts
     from perfsense.scanner.project import Project
@@ -141,8 +142,18 @@ class FileContext:
         return self.source.byte_text(node.start_byte, node.end_byte, limit)
 
 
-@dataclass(slots=True)
+@dataclass
 class ProjectContext:
     project: Project
     catalogs: Catalogs
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    _graph: CallGraph | None = None
+
+    @property
+    def graph(self) -> CallGraph:
+        """The call graph with propagated effects, built on first use."""
+        if self._graph is None:
+            from perfsense.scanner.callgraph import CallGraph
+
+            self._graph = CallGraph(self.project, self.catalogs)
+        return self._graph

@@ -147,6 +147,7 @@ class FactsBuilder:
         self.exports: list[Export] = []
         self.comments: list[Comment] = []
         self.error_lines: list[int] = []
+        self.is_script = False
         # name -> resolved value, for import bindings (per function; module = 0)
         self.import_names: dict[tuple[int, str], Value] = {}
         self.builtins: frozenset[str] = frozenset()
@@ -322,6 +323,7 @@ class FactsBuilder:
         )
         return FileFacts(
             path=self.path, language=self.language, module=self.module, is_package=self.is_package,
+            is_script=self.is_script,
             line_count=self.line_count, functions=functions, classes=classes, loops=loops,
             calls=calls, bindings=bindings, imports=tuple(self.imports), exports=tuple(self.exports),
             comments=tuple(self.comments), error_lines=tuple(self.error_lines), extra=extra or {},

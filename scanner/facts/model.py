@@ -204,6 +204,7 @@ class FileFacts:
     language: str
     module: str  # Python dotted module name / JS module id (path without extension)
     is_package: bool = False  # Python __init__.py / JS index file
+    is_script: bool = False  # starts with a `#!` line: a command-line program
     line_count: int = 0
     functions: tuple[Function, ...] = ()
     classes: tuple[ClassFact, ...] = ()

@@ -44,6 +44,7 @@ class _Walker:
         return self.src.byte_text(node.start_byte, node.end_byte, limit)
 
     def run(self, root: ts.Node) -> None:
+        self.b.is_script = self.src.data.startswith(b"#!")
         whole = self.span(root)
         self.b.add_function(name="<module>", qualname="", kind="module", is_async=False, span=whole,
                             header=whole, parent=None)

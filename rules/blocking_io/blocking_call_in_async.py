@@ -1,0 +1,140 @@
+"""`blocking-call-in-async`: blocking I/O on an event loop, directly or through sync helpers."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from perfsense.rules.blocking_io.catalog import match_blocking
+from perfsense.rules.blocking_io.context import runs_on_event_loop
+from perfsense.rules.blocking_io.examples import INVALID, VALID
+from perfsense.scanner.callgraph import CallGraph, EffectSite, Edge
+from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
+from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity
+from perfsense.scanner.project import FunctionRef
+
+
+class BlockingCallInAsync(ProjectRule):
+    id = "blocking-call-in-async"
+    name = "BlockingCallInAsync"
+    category = Category.BLOCKING_IO
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+    summary = "A blocking call (HTTP, file, subprocess, sleep, sync database) runs on the event loop."
+    tags = ("async", "event-loop")
+    docs = Docs(
+        what="""
+            Finds calls that block the thread (`requests.get`, `time.sleep`, `open()`,
+            `subprocess.run`, sync database drivers and sessions, `fs.readFileSync`,
+            `execSync`, `pbkdf2Sync`, `zlib.gzipSync`, …) made from code that runs on an
+            event loop: a Python `async def`, a JavaScript/TypeScript async function, or a
+            request handler (Express, Koa, Fastify, NestJS, Next.js API routes). The call
+            is found when it is written in the async function itself and when it is reached
+            through synchronous helpers in any file of the project; the finding is at the
+            call inside the async function and shows the chain of calls down to the
+            blocking one.
+        """,
+        why="""
+            An event loop runs one thing at a time. While a blocking call waits for the
+            network, the disk or a child process, every other request served by that loop
+            waits too: one slow upstream freezes the whole service. The cost is negligible
+            only in code that runs once at start-up (module top level, CLI scripts), which
+            perfsense does not report, or when the call is handed to a thread
+            (`asyncio.to_thread`, `run_in_executor`, `run_in_threadpool`), which silences
+            the rule.
+        """,
+        instead="""
+            Use the non-blocking form named in the message (an async HTTP client,
+            `await asyncio.sleep`, `aiofiles`, an async database driver, `fs.promises`,
+            the callback form of `crypto`/`zlib`), or hand the synchronous work to a thread
+            with `await asyncio.to_thread(helper, …)`. A plain `def` route in FastAPI runs
+            in a thread pool and is fine as it is.
+        """,
+    )
+    valid = VALID
+    invalid = INVALID
+
+    def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
+        graph = ctx.graph
+        project = ctx.project
+        for path in sorted(project.files):
+            facts = project.files[path]
+            for fn in facts.functions:
+                ref = FunctionRef(path, fn.id)
+                if facts.is_script and fn.handler is None and facts.language != "python":
+                    continue
+                if not runs_on_event_loop(graph, ref):
+                    continue
+                yield from self._direct(ctx, ref)
+                yield from self._through_helpers(graph, ref)
+
+    def _direct(self, ctx: ProjectContext, ref: FunctionRef) -> Iterable[Finding]:
+        project = ctx.project
+        facts = project.files[ref.path]
+        where = _where(project, ref)
+        for call in facts.calls:
+            if call.func != ref.id:
+                continue
+            hit = match_blocking(project, facts, call, ctx.catalogs)
+            if hit is None:
+                continue
+            yield self.make(
+                path=ref.path, span=call.span, context=project.display_name(ref),
+                message=f"`{hit.label}` is a {hit.group.what} in {where}; it stalls the event loop and "
+                        f"every request it serves. Use {hit.replacement}.",
+            )
+
+    def _through_helpers(self, graph: CallGraph, ref: FunctionRef) -> Iterable[Finding]:
+        project = graph.project
+        best: dict[EffectSite, tuple[int, int, Edge]] = {}
+        kind = next(k for k in graph.kinds if k.name == "blocking")
+        for edge in graph.out_edges(ref):
+            if edge.how == "inline" or not kind.passes(project, edge):
+                continue
+            for site, (dist, _via) in graph.reach(edge.callee, "blocking").items():
+                key = (dist, edge.call)
+                if site not in best or key < best[site][:2]:
+                    best[site] = (dist, edge.call, edge)
+        facts = project.files[ref.path]
+        where = _where(project, ref)
+        for site, (_dist, _call, edge) in sorted(best.items(), key=lambda kv: (kv[1][1], kv[0].path, kv[0].call)):
+            call = facts.calls[edge.call]
+            helper = project.display_name(edge.callee)
+            chain = self._chain(graph, edge, site)
+            target = project.files[site.path].calls[site.call]
+            yield self.make(
+                path=ref.path, span=call.span, context=project.display_name(ref), chain=chain,
+                message=f"`{helper}()` is synchronous and reaches `{site.label}` ({_what(graph, site)}, "
+                        f"{site.path}:{target.span.start.line + 1}) from {where}; it stalls the event loop. "
+                        + (f"Run it with `await asyncio.to_thread({helper.rsplit('.', 1)[-1]}, …)` or make it "
+                           "async with a non-blocking call." if facts.language == "python" else
+                           f"Make `{helper}` async with a non-blocking call."),
+            )
+
+    def _chain(self, graph: CallGraph, edge: Edge, site: EffectSite) -> list[ChainStep]:
+        project = graph.project
+        steps: list[ChainStep] = []
+        hops = graph.witness(edge.callee, site)
+        for index, hop in enumerate(hops):
+            call = project.files[hop.function.path].calls[hop.call]
+            name = project.display_name(hop.function)
+            if index + 1 < len(hops):
+                text = f"`{name}()` calls `{project.display_name(hops[index + 1].function)}()`"
+            else:
+                text = f"`{name}()` blocks here: `{site.label}`"
+            steps.append(ChainStep(location=Location(hop.function.path, call.span), message=text))
+        return steps
+
+
+def _where(project, ref: FunctionRef) -> str:
+    fn = project.function_fact(ref)
+    name = project.display_name(ref)
+    if fn.is_async:
+        return f"async `{name}()`" if "<" not in name else f"an async callback ({name.strip('<>')})"
+    if fn.handler is not None:
+        return f"request handler `{name}()`" if "<" not in name else f"a request handler ({name.strip('<>')})"
+    return f"`{name}`, which runs on the event loop"
+
+
+def _what(graph: CallGraph, site: EffectSite) -> str:
+    facts = graph.project.files[site.path]
+    hit = match_blocking(graph.project, facts, facts.calls[site.call], graph.catalogs)
+    return hit.group.what if hit is not None else "a blocking call"

@@ -1,0 +1,102 @@
+"""The blocking-API catalog (rules/catalogs/blocking.yaml), compiled for matching."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from perfsense.scanner.catalog import Catalogs
+from perfsense.scanner.facts.model import Call, FileFacts, Value
+from perfsense.scanner.patterns import PatternSet
+from perfsense.scanner.project import Project
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    name: str
+    what: str
+    replacement: str
+    calls: PatternSet
+    receivers: PatternSet
+    methods: frozenset[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Blocking:
+    group: Group
+    label: str  # the blocking call as the user wrote it, shortened
+    name: str  # called name (`readFileSync`)
+
+    @property
+    def replacement(self) -> str:
+        stem = self.name[:-4] if self.name.endswith("Sync") else self.name
+        return self.group.replacement.replace("{stem}", stem)
+
+
+def _compile(catalogs: Catalogs) -> dict[str, list[Group]]:
+    data = catalogs.get("blocking")
+    out: dict[str, list[Group]] = {}
+    for family in ("python", "javascript"):
+        groups = []
+        for entry in data.get(family, []) or []:
+            methods = entry.get("methods")
+            groups.append(Group(
+                name=str(entry.get("group", "custom")), what=str(entry.get("what", "blocking call")),
+                replacement=str(entry.get("replacement", "a non-blocking alternative")),
+                calls=PatternSet(entry.get("calls", []) + ([entry["call"]] if "call" in entry else [])),
+                receivers=PatternSet(entry.get("receivers", [])),
+                methods=frozenset(methods) if methods else None,
+            ))
+        out[family] = groups
+    return out
+
+
+def family_of(language: str) -> str:
+    return "python" if language == "python" else "javascript"
+
+
+def match_blocking(project: Project, facts: FileFacts, call: Call, catalogs: Catalogs) -> Blocking | None:
+    """The catalog entry a call matches, if it blocks."""
+    groups = catalogs.derived("blocking", _compile)[family_of(facts.language)]
+    resolved = project.resolve(call.callee, facts.path, call.func)
+    text = resolved.text
+    name = call.name
+    for group in groups:
+        if group.calls and group.calls.match(text):
+            return Blocking(group, short(call.callee), name)
+    receiver = resolved.receiver()
+    if receiver is None or not resolved.steps[-1].name or resolved.steps[-1].call:
+        return None
+    for group in groups:
+        if not group.receivers or (group.methods is not None and name not in group.methods):
+            continue
+        if group.receivers.match(receiver.text) and not _origin_reported(project, facts, call, receiver, groups):
+            return Blocking(group, short(call.callee), name)
+    return None
+
+
+def _origin_reported(project: Project, facts: FileFacts, call: Call, receiver: Value,
+                     groups: list[Group]) -> bool:
+    """`fh.read()` after `fh = open(...)` in the same function: `open` was reported already."""
+    first_call = next((i for i, step in enumerate(receiver.steps) if step.call), None)
+    if first_call is None:
+        return False
+    origin = Value(receiver.root, receiver.steps[:first_call + 1])
+    origin_text = origin.text[:-2]
+    if not any(group.calls.match(origin_text) for group in groups if group.calls):
+        return False
+    for other in facts.calls:
+        if other.func == call.func and other.id != call.id:
+            if project.resolve(other.callee, facts.path, other.func).text == origin_text:
+                return True
+    return False
+
+
+def short(value: Value) -> str:
+    """How a callee reads in a message: project module prefixes dropped, at most 80 chars."""
+    root = value.root
+    if root.startswith(("./", "..")):
+        root = root.partition(":")[2]
+        root = root if root != "*" else ""
+    elif root.startswith(("param:", "local:")):
+        root = root.partition(":")[2]
+    text = (root + Value("", value.steps).text).lstrip(".")
+    return text if len(text) <= 80 else text[:79] + "…"

@@ -1,0 +1,105 @@
+"""One scan request end to end: root, config, (cached) analysis, report text.
+
+An unchanged tree is answered from the whole-scan cache: the files are read and hashed,
+nothing is parsed, no worker process starts.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from perfsense.scanner import __version__
+from perfsense.scanner.config import Config, load_config
+from perfsense.scanner.discovery import FileTask, discover, scan_root
+from perfsense.scanner.engine.registry import categories, rule_classes
+from perfsense.scanner.engine.runner import Progress, ScanOptions, finish, project_cache, run_files, settings_for
+from perfsense.scanner.model import ScanResult
+from perfsense.scanner.reading import ReadError, read_capped
+
+
+@dataclass(slots=True, kw_only=True)
+class ScanRequest:
+    paths: Sequence[str] = (".",)
+    fmt: str = "text"
+    select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+    jobs: int = 0
+    use_cache: bool = True
+    config_path: str | None = None
+    timeout: float | None = None
+    max_file_size: int | None = None
+    category: str = "perfsense"
+    verbose: bool = False
+    progress: Progress | None = None
+    cwd: str = field(default_factory=os.getcwd)
+
+
+@dataclass(slots=True)
+class Outcome:
+    result: ScanResult
+    report: str
+    summary_line: str
+
+
+def load(request: ScanRequest) -> tuple[str, Config]:
+    root = scan_root(list(request.paths) or ["."], request.cwd)
+    classes = rule_classes()
+    config = load_config(
+        root, request.config_path, rule_ids=[c.id for c in classes], categories=categories(),
+        rule_option_names={c.id: list(c.default_options) for c in classes},
+    )
+    return root, config
+
+
+def analyse(request: ScanRequest) -> ScanResult:
+    root, config = load(request)
+    options = ScanOptions(jobs=request.jobs, use_cache=request.use_cache, select=request.select,
+                          ignore=request.ignore, max_file_size=request.max_file_size,
+                          timeout=request.timeout, progress=request.progress)
+    settings = settings_for(config, options, root)
+    paths = [os.path.join(request.cwd, p) for p in request.paths] or [root]
+    tasks, skips = discover(paths, root, exclude=config.exclude, max_file_size=settings.max_file_size)
+    cache = project_cache(root, settings)
+    key = _whole_scan_key(cache, tasks, skips, config, options, settings.max_file_size) if cache.enabled else ""
+    if key:
+        cached = cache.get(key)
+        if isinstance(cached, ScanResult):
+            return cached
+    results = run_files(tasks, settings, options.jobs, options.progress)
+    result = finish(root, tasks, results, skips, config, options, settings)
+    if key:
+        cache.put(key, result)
+    return result
+
+
+def run_scan(request: ScanRequest) -> Outcome:
+    from perfsense.scanner.report import render
+
+    result = analyse(request)
+    report = render(result, request.fmt, list(rule_classes()), tool_version=__version__,
+                    category=request.category, verbose=request.verbose)
+    return Outcome(result, report, summary_line(result))
+
+
+def summary_line(result: ScanResult) -> str:
+    return (f"perfsense: {len(result.findings)} finding(s) in {result.files_scanned} file(s), "
+            f"{len(result.skips)} skipped or partly analysed")
+
+
+def _whole_scan_key(cache, tasks: Sequence[FileTask], skips, config: Config, options: ScanOptions,
+                    cap: int) -> str:
+    """Changes when any file, skip, setting or the selection changes; '' if a file is unreadable."""
+    digest = hashlib.sha256()
+    for task in tasks:
+        try:
+            data = read_capped(task.path, cap)
+        except ReadError:
+            return ""
+        digest.update(f"{task.rel}\0{task.module}\0{task.is_package}\0".encode("utf-8", "surrogatepass"))
+        digest.update(hashlib.sha256(data).digest())
+    for skip in skips:
+        digest.update(repr(skip).encode("utf-8", "surrogatepass"))
+    selection = repr((sorted(options.select), sorted(options.ignore), config))
+    return cache.key(__version__, digest.hexdigest(), selection)

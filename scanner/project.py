@@ -1,0 +1,306 @@
+"""The project index: every file's facts, and name resolution across modules.
+
+Per-file facts name things as the file sees them (`app.db.SessionLocal`,
+`./src/db:prisma`, `self.repo`). The project index follows those names into the module
+that defines them: module-level assignments, re-exports, class attributes, so a rule can
+ask what a value *is* (`sqlalchemy.orm.sessionmaker()()`) and which project function a
+call reaches.
+"""
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from perfsense.scanner.facts.jsvalues import module_root
+from perfsense.scanner.facts.model import (
+    MODULE_FUNCTION,
+    ClassFact,
+    FileFacts,
+    Function,
+    Step,
+    Value,
+)
+
+MAX_DEPTH = 6
+SELF_ROOTS = frozenset({"self", "this", "cls"})
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRef:
+    path: str
+    id: int
+
+
+class Project:
+    def __init__(self, files: Mapping[str, FileFacts], root: str = "") -> None:
+        self.root = root
+        self.files: dict[str, FileFacts] = {}
+        self.py_modules: dict[str, list[str]] = {}
+        self.js_modules: dict[str, str] = {}
+        self.py_tops: set[str] = set()
+        self._defs: dict[str, dict[str, int]] = {}
+        self._classes: dict[str, dict[str, ClassFact]] = {}
+        self._module_values: dict[str, dict[str, list[Value | None]]] = {}
+        self._imports: dict[str, dict[str, Value]] = {}
+        self._memo: dict[tuple[str, int, str], Value] = {}
+        for facts in files.values():
+            self._add(facts)
+
+    # --- indexing --------------------------------------------------------------------
+    def _add(self, facts: FileFacts) -> None:
+        path = facts.path
+        self.files[path] = facts
+        if facts.language == "python":
+            self.py_modules.setdefault(facts.module, []).append(path)
+            self.py_tops.add(facts.module.split(".", 1)[0])
+        else:
+            self.js_modules[facts.module] = path
+            if facts.is_package:
+                self.js_modules.setdefault(posixpath.dirname(facts.module) or ".", path)
+        self._defs[path] = {f.qualname: f.id for f in facts.functions
+                            if f.kind in ("function", "method") and "<" not in f.qualname}
+        self._classes[path] = {c.qualname: c for c in facts.classes}
+        values: dict[str, list[Value | None]] = {}
+        for binding in facts.bindings:
+            if binding.func == MODULE_FUNCTION and binding.kind in ("assign", "augmented"):
+                values.setdefault(binding.name, []).append(binding.value)
+        self._module_values[path] = values
+        self._imports[path] = {}
+        for imp in facts.imports:
+            if imp.func == MODULE_FUNCTION and imp.local:
+                self._imports[path][imp.local] = _import_value(facts.language, imp.module, imp.name)
+
+    def replace_file(self, facts: FileFacts) -> None:
+        self.remove_file(facts.path)
+        self._add(facts)
+
+    def remove_file(self, path: str) -> None:
+        old = self.files.pop(path, None)
+        if old is None:
+            return
+        if old.language == "python":
+            paths = self.py_modules.get(old.module, [])
+            if path in paths:
+                paths.remove(path)
+            if not paths:
+                self.py_modules.pop(old.module, None)
+        else:
+            for key in [k for k, v in self.js_modules.items() if v == path]:
+                del self.js_modules[key]
+        for table in (self._defs, self._classes, self._module_values, self._imports):
+            table.pop(path, None)
+        self._memo.clear()
+
+    # --- modules ---------------------------------------------------------------------
+    def module_file(self, module: str, near: str = "") -> str | None:
+        """The file of a Python module or JS module id (the one closest to `near`)."""
+        if module.startswith(("./", "..")):
+            return self.js_modules.get(module) or self.js_modules.get(module + "/index")
+        paths = self.py_modules.get(module)
+        if not paths:
+            return None
+        if len(paths) == 1 or not near:
+            return paths[0]
+        return max(paths, key=lambda p: (len(posixpath.commonprefix([p, near])), p))
+
+    def split_python(self, dotted: str, near: str = "") -> tuple[str, list[str]] | None:
+        """`app.db.SessionLocal` -> (path of app.db, ["SessionLocal"])."""
+        parts = dotted.split(".")
+        if parts[0] not in self.py_tops:
+            return None
+        for cut in range(len(parts), 0, -1):
+            path = self.module_file(".".join(parts[:cut]), near)
+            if path is not None:
+                return path, parts[cut:]
+        return None
+
+    # --- resolution ------------------------------------------------------------------
+    def resolve(self, value: Value, path: str, func: int | None = None, depth: int = 0) -> Value:
+        """Follow a value's root into the module (or class) that defines it."""
+        if depth > MAX_DEPTH:
+            return value
+        root = value.root
+        if root in SELF_ROOTS and func is not None:
+            return self._resolve_self(value, path, func, depth)
+        if ":" in root and root.startswith(("./", "..")):
+            return self._resolve_js(value, path, depth)
+        if "." in root or root in self.py_tops:
+            return self._resolve_python(value, path, depth)
+        return value
+
+    def _resolve_python(self, value: Value, near: str, depth: int) -> Value:
+        split = self.split_python(value.root, near)
+        if split is None:
+            return value
+        target, names = split
+        module = self.files[target].module
+        extra = tuple(Step(n) for n in names) + value.steps
+        if not extra:
+            return Value(module)
+        first = extra[0]
+        if first.call or first.index or not first.name:
+            return value
+        return self._member(target, module, first.name, extra[1:], ".", depth) or Value(
+            f"{module}.{first.name}", extra[1:])
+
+    def _resolve_js(self, value: Value, near: str, depth: int) -> Value:
+        module, _, name = value.root.partition(":")
+        target = self.module_file(module)
+        if target is None:
+            return value
+        steps = value.steps
+        if name == "*":
+            found = self._member(target, module, "*", steps, ":", depth)
+            if found is not None:
+                return found
+            if not steps or steps[0].call or steps[0].index:
+                return value
+            name, steps = steps[0].name, steps[1:]
+        return self._member(target, module, name, steps, ":", depth) or Value(f"{module}:{name}", steps)
+
+    def _member(self, path: str, module: str, name: str, rest: tuple[Step, ...], sep: str,
+                depth: int) -> Value | None:
+        """What `name` is in the module at `path`, extended by `rest`."""
+        facts = self.files[path]
+        if name in self._defs[path] or name in self._classes[path]:
+            return Value(f"{module}{sep}{name}", rest)
+        if facts.language != "python":
+            for export in facts.exports:
+                if export.name != name:
+                    continue
+                if export.source is not None:
+                    inner = Value(f"{export.source}:{export.source_name or name}", rest)
+                    return self.resolve(inner, path, None, depth + 1)
+                if export.local and export.local != name:
+                    return self._member(path, module, export.local, rest, sep, depth + 1)
+            if name in ("*", "default"):
+                return None
+        values = self._module_values[path].get(name)
+        if values and len(values) == 1 and values[0] is not None:
+            return self.resolve(values[0].extend(*rest), path, MODULE_FUNCTION, depth + 1)
+        imported = self._imports[path].get(name)
+        if imported is not None:
+            return self.resolve(imported.extend(*rest), path, MODULE_FUNCTION, depth + 1)
+        return None
+
+    def _resolve_self(self, value: Value, path: str, func: int, depth: int) -> Value:
+        cls = self.enclosing_class(path, func)
+        if cls is None or not value.steps or value.steps[0].call or value.steps[0].index:
+            return value
+        attr, rest = value.steps[0].name, value.steps[1:]
+        for klass, owner in self.class_chain(path, cls):
+            assigned = [v for n, v in klass.instance_attributes if n == attr]
+            assigned += [v for n, v, _t in klass.attributes if n == attr]
+            if len({v.full_text if v else "" for v in assigned}) == 1 and assigned[0] is not None:
+                return self.resolve(assigned[0].extend(*rest), owner, None, depth + 1)
+            if assigned:
+                return value
+            if any(name == attr for name, _id in klass.methods):
+                sep = "." if self.files[owner].language == "python" else ":"
+                return Value(f"{self.files[owner].module}{sep}{klass.qualname}.{attr}", rest)
+        return value
+
+    # --- classes and functions -------------------------------------------------------
+    def enclosing_class(self, path: str, func: int) -> ClassFact | None:
+        facts = self.files.get(path)
+        if facts is None:
+            return None
+        current: Function | None = facts.functions[func]
+        while current is not None and current.class_name is None:
+            current = facts.functions[current.parent] if current.parent is not None else None
+        if current is None:
+            return None
+        return self._classes[path].get(current.class_name or "")
+
+    def class_chain(self, path: str, cls: ClassFact) -> Iterator[tuple[ClassFact, str]]:
+        """The class and its project base classes (breadth first, each once)."""
+        seen: set[tuple[str, str]] = set()
+        queue = [(cls, path)]
+        while queue and len(seen) < 16:
+            klass, owner = queue.pop(0)
+            if (owner, klass.qualname) in seen:
+                continue
+            seen.add((owner, klass.qualname))
+            yield klass, owner
+            for base in klass.bases:
+                found = self.class_of(self.resolve(base, owner))
+                if found is not None:
+                    queue.append(found)
+
+    def class_of(self, value: Value) -> tuple[ClassFact, str] | None:
+        """The project class a value names (`pkg.mod.Repo`, `./src/x:Repo`)."""
+        found = self._definition(value)
+        if found is None:
+            return None
+        path, qualname = found
+        cls = self._classes[path].get(qualname)
+        return (cls, path) if cls is not None else None
+
+    def _definition(self, value: Value) -> tuple[str, str] | None:
+        if value.steps:
+            return None
+        root = value.root
+        if ":" in root and root.startswith(("./", "..")):
+            module, _, name = root.partition(":")
+            path = self.module_file(module)
+            return (path, name) if path is not None else None
+        split = self.split_python(root)
+        if split is None or not split[1]:
+            return None
+        return split[0], ".".join(split[1])
+
+    def function(self, value: Value, path: str, func: int | None = None) -> FunctionRef | None:
+        """The project function a callee value reaches, if any."""
+        resolved = self.resolve(value, path, func)
+        root = resolved.root
+        if root.startswith(("./", "..")) or root.split(".", 1)[0] in self.py_tops:
+            return self._function_of(resolved)
+        return None
+
+    def _function_of(self, value: Value) -> FunctionRef | None:
+        steps = value.steps
+        if not steps:
+            found = self._definition(value)
+            if found is None:
+                return None
+            path, qualname = found
+            if qualname in self._defs[path]:
+                return FunctionRef(path, self._defs[path][qualname])
+            cls = self._classes[path].get(qualname)
+            return self._method(path, cls, "__init__" if self.files[path].language == "python"
+                                else "constructor") if cls else None
+        if len(steps) == 1 and steps[0].name and not steps[0].call and not steps[0].index:
+            found = self.class_of(Value(value.root))
+            if found is not None:  # `Repo.method` (classmethod / static)
+                return self._method(found[1], found[0], steps[0].name)
+        if len(steps) == 2 and steps[0].call and not steps[0].name and steps[1].name \
+                and not steps[1].call and not steps[1].index:
+            found = self.class_of(Value(value.root))
+            if found is not None:  # `Repo().get`
+                return self._method(found[1], found[0], steps[1].name)
+        return None
+
+    def _method(self, path: str, cls: ClassFact, name: str) -> FunctionRef | None:
+        for klass, owner in self.class_chain(path, cls):
+            for method, func_id in klass.methods:
+                if method == name:
+                    return FunctionRef(owner, func_id)
+        return None
+
+    def function_fact(self, ref: FunctionRef) -> Function:
+        return self.files[ref.path].functions[ref.id]
+
+    def display_name(self, ref: FunctionRef) -> str:
+        fn = self.function_fact(ref)
+        if fn.kind == "module":
+            return f"<module {self.files[ref.path].module}>"
+        if "<" in fn.qualname:
+            return f"<callback at line {fn.header.start.line + 1}>"
+        return fn.qualname
+
+
+def _import_value(language: str, module: str, name: str | None) -> Value:
+    if language == "python":
+        return Value(f"{module}.{name}" if name and name != "*" else module)
+    return module_root(module, name)
