@@ -139,10 +139,10 @@ class Project:
         if not extra:
             return Value(module)
         first = extra[0]
-        if first.call or first.index or not first.name:
+        if first.index or not first.name:
             return value
-        return self._member(target, module, first.name, extra[1:], ".", depth) or Value(
-            f"{module}.{first.name}", extra[1:])
+        rest = _after_name(first) + extra[1:]
+        return self._member(target, module, first.name, rest, ".", depth) or Value(f"{module}.{first.name}", rest)
 
     def _resolve_js(self, value: Value, near: str, depth: int) -> Value:
         module, _, name = value.root.partition(":")
@@ -154,9 +154,9 @@ class Project:
             found = self._member(target, module, "*", steps, ":", depth)
             if found is not None:
                 return found
-            if not steps or steps[0].call or steps[0].index:
+            if not steps or steps[0].index or not steps[0].name:
                 return value
-            name, steps = steps[0].name, steps[1:]
+            name, steps = steps[0].name, _after_name(steps[0]) + steps[1:]
         return self._member(target, module, name, steps, ":", depth) or Value(f"{module}:{name}", steps)
 
     def _member(self, path: str, module: str, name: str, rest: tuple[Step, ...], sep: str,
@@ -298,6 +298,11 @@ class Project:
         if "<" in fn.qualname:
             return f"<callback at line {fn.header.start.line + 1}>"
         return fn.qualname
+
+
+def _after_name(step: Step) -> tuple[Step, ...]:
+    """What remains of `.name(args)` once `name` is looked up: the call, if any."""
+    return (Step(call=True, args=step.args),) if step.call else ()
 
 
 def _import_value(language: str, module: str, name: str | None) -> Value:

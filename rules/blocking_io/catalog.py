@@ -61,7 +61,7 @@ def match_blocking(project: Project, facts: FileFacts, call: Call, catalogs: Cat
     name = call.name
     for group in groups:
         if group.calls and group.calls.match(text):
-            return Blocking(group, short(call.callee), name)
+            return Blocking(group, short(call.callee, project), name)
     receiver = resolved.receiver()
     if receiver is None or not resolved.steps[-1].name or resolved.steps[-1].call:
         return None
@@ -69,7 +69,7 @@ def match_blocking(project: Project, facts: FileFacts, call: Call, catalogs: Cat
         if not group.receivers or (group.methods is not None and name not in group.methods):
             continue
         if group.receivers.match(receiver.text) and not _origin_reported(project, facts, call, receiver, groups):
-            return Blocking(group, short(call.callee), name)
+            return Blocking(group, short(call.callee, project), name)
     return None
 
 
@@ -90,10 +90,12 @@ def _origin_reported(project: Project, facts: FileFacts, call: Call, receiver: V
     return False
 
 
-def short(value: Value) -> str:
+def short(value: Value, project: Project | None = None) -> str:
     """How a callee reads in a message: project module prefixes dropped, at most 80 chars."""
     root = value.root
-    if root.startswith(("./", "..")):
+    if project is not None and root.split(".", 1)[0] in project.py_tops:
+        root = root.rsplit(".", 1)[-1]
+    elif root.startswith(("./", "..")):
         root = root.partition(":")[2]
         root = root if root != "*" else ""
     elif root.startswith(("param:", "local:")):

@@ -147,11 +147,10 @@ def finish(root: str, tasks: Sequence[FileTask], results: Sequence[FileResult], 
         facts, catalogs, settings.rule_options, [c for c in classes if c.id in active], root)
     findings.extend(project_findings)
     all_skips.extend(project_skips)
-    findings = [f for f in findings if f.rule_id in active
-                and not path_ignored(f.location.path, f.rule_id, f.category.value, config)]
-    findings = _outside_errors(findings, results)
+    findings = _outside_errors([f for f in findings if f.rule_id in active], results)
     suppressions = {path: parse_suppressions(path, ff.comments) for path, ff in facts.items() if ff.comments}
     findings, unused = apply_suppressions(findings, suppressions, active)
+    findings = [f for f in findings if not path_ignored(f.location.path, f.rule_id, f.category.value, config)]
     if "unused-suppression" in active:
         findings.extend(_unused_findings(unused, classes))
     findings = sorted(set(findings), key=lambda f: f.sort_key)
@@ -177,11 +176,12 @@ def _unused_findings(unused: Sequence[Any], classes: Sequence[Any]) -> list[Find
     from perfsense.scanner.model import Position, Span
 
     for sup in unused:
-        ids = ", ".join(sup.ids) if sup.ids else "all rules"
+        kind = "ignore-file" if sup.file_level else "ignore"
+        written = f"perfsense: {kind}[{', '.join(sup.ids)}]" if sup.ids else f"perfsense: {kind}"
         span = Span(Position(sup.line, 0), Position(sup.line, 0))
+        where = "in this file" if sup.file_level else "here"
         out.append(rule.make(path=sup.path, span=span,
-                             message=f"Unused suppression: `perfsense: ignore[{ids}]` silences no finding here; "
-                                     "remove it."))
+                             message=f"Unused suppression: `{written}` silences no finding {where}; remove it."))
     return out
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import tree_sitter as ts
+
 from perfsense.scanner.facts.model import (
     MODULE_FUNCTION,
     Arg,
@@ -25,6 +27,8 @@ from perfsense.scanner.facts.model import (
     Value,
 )
 from perfsense.scanner.model import Span
+from perfsense.scanner.parse import captures
+from perfsense.scanner.source import SourceFile
 
 MAX_DEPTH = 4  # substitution levels
 MAX_STEPS = 16
@@ -179,6 +183,17 @@ class FactsBuilder:
         self.imports.append(imp)
         if imp.local and resolved is not None:
             self.import_names[(imp.func, imp.local)] = resolved
+
+    def collect_comments(self, source: SourceFile, root: ts.Node) -> None:
+        """Comments that mention perfsense (suppressions), wherever they sit in the tree."""
+        for _name, node in captures(source.language, "(comment) @comment", root):
+            raw = node.text or b""
+            if b"perfsense" not in raw:
+                continue
+            pos = source.position(node.start_byte)
+            before = source.line_text(pos.line)[: pos.column]
+            self.comments.append(Comment(line=pos.line, text=raw.decode("utf-8", "replace"),
+                                         own_line=not before.strip()))
 
     # --- resolution ------------------------------------------------------------------
     def _scopes(self) -> dict[tuple[int, str], list[BindingRec]]:

@@ -14,7 +14,7 @@ from perfsense.scanner.facts.jsvalues import (
     string_value,
     value_of,
 )
-from perfsense.scanner.facts.model import MODULE_FUNCTION, Comment, Export, Import, Step, Value
+from perfsense.scanner.facts.model import MODULE_FUNCTION, Export, Import, Step, Value
 from perfsense.scanner.source import SourceFile
 
 ITERATION_METHODS = frozenset({"forEach", "map", "filter", "reduce", "reduceRight", "some", "every",
@@ -31,6 +31,7 @@ def extract(source: SourceFile, root: ts.Node, module: str, is_package: bool) ->
     builder.builtins = JS_GLOBALS
     builder.self_names = frozenset()
     _Walker(source, builder).run(root)
+    builder.collect_comments(source, root)
     return builder
 
 
@@ -517,15 +518,6 @@ class _Walker:
             name = left.rsplit(".", 1)[-1]
             local = self.text(right) if right is not None and right.type == "identifier" else None
             self.b.exports.append(Export(name=name, local=local, span=self.span(right) if right else None))
-
-    def on_comment(self, node, func, loop, cls):
-        raw = node.text or b""
-        if b"perfsense" in raw:
-            pos = self.src.position(node.start_byte)
-            before = self.src.line_text(pos.line)[: pos.column]
-            self.b.comments.append(Comment(line=pos.line, text=raw.decode("utf-8", "replace"),
-                                           own_line=not before.strip()))
-        return []
 
     def on_ERROR(self, node, func, loop, cls):
         self.b.error_lines.append(self.src.position(node.start_byte).line)

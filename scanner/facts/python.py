@@ -7,7 +7,7 @@ import tree_sitter as ts
 
 from perfsense.scanner.facts.builder import ArgRec, ClassRec, FactsBuilder, RawValue
 from perfsense.scanner.facts.handlers import python_handler
-from perfsense.scanner.facts.model import MODULE_FUNCTION, Comment, Import, Step, Value
+from perfsense.scanner.facts.model import MODULE_FUNCTION, Import, Step, Value
 from perfsense.scanner.facts.pyvalues import (
     COMPREHENSIONS,
     compact,
@@ -27,6 +27,7 @@ def extract(source: SourceFile, root: ts.Node, module: str, is_package: bool) ->
     builder = FactsBuilder(source.path, "python", module, is_package, source.line_count)
     builder.builtins = _BUILTINS
     _Walker(source, builder).run(root)
+    builder.collect_comments(source, root)
     return builder
 
 
@@ -385,15 +386,6 @@ class _Walker:
             parts = parts[: len(parts) - (dots - 1)] if dots - 1 <= len(parts) else []
         base = ".".join(parts)
         return ".".join(p for p in (base, name) if p)
-
-    def on_comment(self, node, func, loop, cls, prefix):
-        raw = node.text or b""
-        if b"perfsense" in raw:
-            line = self.src.position(node.start_byte).line
-            before = self.src.line_text(line)[: self.src.position(node.start_byte).column]
-            self.b.comments.append(Comment(line=line, text=raw.decode("utf-8", "replace"),
-                                           own_line=not before.strip()))
-        return []
 
     def on_ERROR(self, node, func, loop, cls, prefix):
         self.b.error_lines.append(self.src.position(node.start_byte).line)

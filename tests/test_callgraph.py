@@ -1,0 +1,151 @@
+"""Project-wide resolution, the call graph and effect propagation."""
+from __future__ import annotations
+
+from perfsense.scanner.callgraph import CallGraph
+from perfsense.scanner.project import FunctionRef, Project
+from tests.facts_helpers import CATALOGS, facts_of, project_of
+
+PY_PROJECT = {
+    "app/__init__.py": "from .services.payments import charge as charge_card\n",
+    "app/db.py": """
+        from sqlalchemy.orm import sessionmaker
+        SessionLocal = sessionmaker()
+    """,
+    "app/services/__init__.py": "",
+    "app/services/payments.py": """
+        import requests
+
+        def _post(url):
+            return requests.post(url, timeout=5)
+
+        def charge(token):
+            return _post("https://pay/" + token)
+
+        class Client:
+            def __init__(self):
+                self.session = requests.Session()
+
+            def fetch(self, url):
+                return self.session.get(url)
+
+            def sync(self):
+                return self.fetch("u")
+    """,
+    "app/routes.py": """
+        import app
+        from .db import SessionLocal
+        from .services import payments as p
+
+        async def pay(token):
+            app.charge_card(token)
+            with SessionLocal() as db:
+                db.execute("select 1")
+            client = p.Client()
+            client.sync()
+    """,
+}
+
+
+def names(project: Project, refs) -> list[str]:
+    return [project.display_name(ref) for ref in refs]
+
+
+def test_values_resolve_across_modules_and_reexports():
+    project = project_of(PY_PROJECT)
+    facts = project.files["app/routes.py"]
+    execute = next(c for c in facts.calls if c.callee.text.endswith("execute"))
+    resolved = project.resolve(execute.callee, facts.path, execute.func)
+    assert resolved.text == "sqlalchemy.orm.sessionmaker()().execute"
+    charge = next(c for c in facts.calls if c.callee.text == "app.charge_card")
+    assert project.function(charge.callee, facts.path, charge.func) == FunctionRef("app/services/payments.py", 2)
+
+
+def test_self_attributes_and_instance_methods_resolve():
+    project = project_of(PY_PROJECT)
+    payments = project.files["app/services/payments.py"]
+    get = next(c for c in payments.calls if c.callee.text == "self.session.get")
+    assert project.resolve(get.callee, payments.path, get.func).text == "requests.Session().get"
+    routes = project.files["app/routes.py"]
+    sync = next(c for c in routes.calls if c.callee.text.endswith("sync"))
+    ref = project.function(sync.callee, routes.path, sync.func)
+    assert project.display_name(ref) == "Client.sync"
+
+
+def test_blocking_effect_propagates_with_shortest_witness():
+    project = project_of(PY_PROJECT)
+    graph = CallGraph(project, CATALOGS)
+    pay = FunctionRef("app/routes.py", 1)
+    charge = FunctionRef("app/services/payments.py", 2)
+    (site,) = graph.reach(charge, "blocking")
+    assert site.label == "requests.post"
+    hops = graph.witness(charge, site)
+    assert names(project, [h.function for h in hops]) == ["charge", "_post"]
+    reach = {site.label: dist for site, (dist, _edge) in graph.reach(pay, "blocking").items()}
+    assert reach == {"requests.post": 2, "SessionLocal().execute": 0, "self.session.get": 2}
+
+
+def test_recursion_and_import_cycles_terminate():
+    project = project_of({
+        "a.py": "import b\n\ndef f(n):\n    return b.g(n - 1) if n else open('x')\n",
+        "b.py": "import a\n\ndef g(n):\n    return a.f(n)\n\ndef h():\n    return h()\n",
+    })
+    graph = CallGraph(project, CATALOGS)
+    f, g = FunctionRef("a.py", 1), FunctionRef("b.py", 1)
+    assert [s.label for s in graph.reach(g, "blocking")] == ["open"]
+    assert [s.label for s in graph.reach(f, "blocking")] == ["open"]
+    assert graph.reach(FunctionRef("b.py", 2), "blocking") == {}
+
+
+def _snapshot(graph: CallGraph) -> dict:
+    out = {}
+    for node in graph.graph.nodes:
+        for kind in graph.kinds:
+            reach = graph.reach(node, kind.name)
+            if reach:
+                out[(node, kind.name)] = sorted((s.path, s.call, s.label, d) for s, (d, _e) in reach.items())
+    edges = sorted((e.caller.path, e.caller.id, e.callee.path, e.callee.id, e.call, e.how)
+                   for _a, _b, data in graph.graph.edges(data=True) for e in [data["edge"]])
+    return {"reach": out, "edges": edges}
+
+
+def test_replacing_a_file_equals_a_fresh_build():
+    before = dict(PY_PROJECT)
+    graph = CallGraph(project_of(before), CATALOGS)
+    changed = dict(before)
+    changed["app/services/payments.py"] = """
+        import httpx
+
+        async def _post(url):
+            async with httpx.AsyncClient() as client:
+                return await client.post(url)
+
+        def charge(token):
+            return token
+
+        class Client:
+            def fetch(self, url):
+                return open(url)
+
+            def sync(self):
+                return self.fetch("u")
+    """
+    new_facts = facts_of(changed)
+    graph.replace_file(new_facts["app/services/payments.py"])
+    fresh = CallGraph(Project(new_facts), CATALOGS)
+    assert _snapshot(graph) == _snapshot(fresh)
+    charge = FunctionRef("app/services/payments.py", 2)
+    assert graph.reach(charge, "blocking") == {}
+
+
+def test_js_calls_resolve_through_reexports_and_require():
+    project = project_of({
+        "src/lib/index.js": "export { render } from './render';\n",
+        "src/lib/render.js": "import fs from 'fs';\nexport function render() { return fs.readFileSync('t'); }\n",
+        "src/cjs.js": "const lib = require('./lib');\nasync function go() { return lib.render(); }\n"
+                      "module.exports = { go };\n",
+    })
+    graph = CallGraph(project, CATALOGS)
+    go = FunctionRef("src/cjs.js", 1)
+    (edge,) = [e for e in graph.out_edges(go) if e.how == "call"]
+    assert project.display_name(edge.callee) == "render"
+    assert [s.label for s in graph.reach(edge.callee, "blocking")] == ["fs.readFileSync"]
