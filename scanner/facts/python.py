@@ -128,7 +128,15 @@ class _Walker:
             rec.callback_of = call_rec.id
             rec.iteration = call_rec.callee.value.root in ITERATION_BUILTINS and not call_rec.callee.value.steps
         body = node.child_by_field_name("body")
-        return [(body, rec.id, None, None, prefix)] if body is not None else []
+        inner_loop = None
+        if rec.iteration and call is not None:
+            call_rec = self.b.calls[rec.callback_of]
+            iterable = next((a.value for a in call_rec.args[1:2] if a.value is not None), None)
+            inner_loop = self.b.add_loop(
+                func=rec.id, kind="callback", is_async=False, span=rec.span, header=rec.header,
+                parent=call_rec.loop, iter_text=call_rec.args[1].text if len(call_rec.args) > 1 else "",
+                iterable=iterable, targets=rec.params[:1]).id
+        return [(body, rec.id, inner_loop, None, prefix)] if body is not None else []
 
     def on_class_definition(self, node, func, loop, cls, prefix):
         name_node = node.child_by_field_name("name")
