@@ -162,6 +162,11 @@ def escapes(index: TreeIndex, syntax: Syntax, res: Resource, names: list[str], d
 def _hands_over(index: TreeIndex, syntax: Syntax, res: Resource, ref: ts.Node, depth: int) -> bool:
     if ref.type == "shorthand_property_identifier":
         return True
+    holder = ref.parent
+    if holder is not None and (holder.child_by_field_name("name") == ref or (
+            holder.type in syntax.assignments and holder.child_by_field_name("left") == ref)
+            or holder.type in ("as_pattern_target", "pattern_list", "tuple_pattern")):
+        return False  # the binding itself
     node = ref
     # climb `h.name`, `h[0]` (reads of the handle); a method call on it is a use
     for _ in range(16):
