@@ -218,3 +218,26 @@ def _from_params(facts: FileFacts, func: int, key: str, params: set[str]) -> boo
                 and binding.value.root.startswith("param:"):
             return True
     return False
+
+
+def attr_evictions(syntax: Syntax, cat: Compiled, index: TreeIndex) -> frozenset[str]:
+    """Names `N` of `X.N = …`, `X.N.clear()`, `del X.N[…]` where X is not self/this."""
+    out: set[str] = set()
+    for member in index.members:
+        obj, prop = syntax.member_parts(member)
+        if obj is None or text(obj) in ("self", "cls", "this"):
+            continue
+        parent = member.parent
+        if parent is None:
+            continue
+        if parent.type in syntax.assignments and parent.child_by_field_name("left") == member:
+            out.add(prop)
+        elif parent.type in syntax.members and parent.child_by_field_name("object") == member:
+            _o, method = syntax.member_parts(parent)
+            grand = parent.parent
+            if method in cat.evict and grand is not None and grand.type in syntax.calls:
+                out.add(prop)
+        elif parent.type in syntax.subscripts and parent.parent is not None and (
+                parent.parent.type == "delete_statement" or text(parent.parent).startswith("delete ")):
+            out.add(prop)
+    return frozenset(out)

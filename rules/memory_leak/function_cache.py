@@ -33,6 +33,21 @@ def _short(deco: Value) -> str:
     return text[len("functools."):] if text.startswith("functools.") else text
 
 
+def cleared_names(project) -> set[str]:
+    """Names `f` of every `f.cache_clear()` / `self.f.cache_clear()` in the project."""
+    out: set[str] = set()
+    for facts in project.files.values():
+        if facts.language != "python":
+            continue
+        for call in facts.calls:
+            if call.name != "cache_clear":
+                continue
+            names = [s.name for s in call.callee.steps if s.name and not s.call]
+            names = names[:-1] or [call.callee.root.rsplit(".", 1)[-1]]
+            out.add(names[-1])
+    return out
+
+
 def _plain_method(fn: Function) -> bool:
     names = {d.text.rsplit(".", 1)[-1] for d in fn.decorators}
     return fn.kind == "method" and not names & {"staticmethod", "classmethod"} and fn.params[:1] == ("self",)
@@ -70,6 +85,7 @@ class CacheOnMethod(ProjectRule):
     invalid = ex.METHOD_INVALID
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
+        cleared = cleared_names(ctx.project)
         for path in ctx.targets():
             facts = ctx.project.files[path]
             if facts.language != "python":
@@ -77,7 +93,7 @@ class CacheOnMethod(ProjectRule):
             cat = compiled(ctx.catalogs, facts.language)
             for fn in facts.functions:
                 deco = unbounded_cache(cat, fn) if _plain_method(fn) else None
-                if deco is None:
+                if deco is None or fn.name in cleared:
                     continue
                 yield self.make(
                     path=path, span=fn.header, context=fn.qualname,
@@ -120,6 +136,7 @@ class UnboundedLruCache(ProjectRule):
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         graph = ctx.graph
         reasons = repeated(graph)
+        cleared = cleared_names(ctx.project)
         for path in ctx.targets():
             facts = ctx.project.files[path]
             if facts.language != "python":
@@ -129,7 +146,7 @@ class UnboundedLruCache(ProjectRule):
                 if fn.kind != "function" or fn.parent != MODULE_FUNCTION or not _open_params(fn):
                     continue
                 deco = unbounded_cache(cat, fn)
-                if deco is None:
+                if deco is None or fn.name in cleared:
                     continue
                 for caller, call_id in _repeated_callers(graph, FunctionRef(path, fn.id), reasons):
                     why, steps = explain(graph, caller)

@@ -75,7 +75,9 @@ def _target(left: ts.Node | None, syntax: Syntax) -> tuple[str, list[str]]:
     if left.type in syntax.members or left.type in syntax.subscripts:
         return MEMBER, [norm(text(left))]
     if left.type in ("pattern_list", "tuple_pattern", "tuple", "list_pattern"):
-        names = [text(n) for n in left.named_children if n.type == "identifier"]
+        if any(n.type != "identifier" for n in left.named_children):
+            return ESCAPED, []  # part of it is stored on an object
+        names = [text(n) for n in left.named_children]
         return (LOCAL, names) if names else (ESCAPED, [])
     return ESCAPED, []
 
@@ -205,7 +207,10 @@ def _position_escapes(index: TreeIndex, syntax: Syntax, res: Resource, node: ts.
         kept, names = classify(call, syntax, res)
         if kept in (ESCAPED,):
             return True
-        if kept in (LOCAL,) and names:
+        if kept in (LOCAL,) and names:  # a wrapper (`HttpResponse(fh)`): closing it closes the handle
+            scope = outermost_function(call, syntax)
+            if scope is not None and released(index, syntax, res, names, scope.start_byte, scope.end_byte):
+                return True
             return escapes(index, syntax, res, names, call, depth + 1)
-        return kept == MEMBER
+        return kept in (MEMBER, MANAGED)
     return False

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from perfsense.rules.memory_leak.catalog import compiled
-from perfsense.rules.memory_leak.collect_collections import collect_collections
+from perfsense.rules.memory_leak.collect_collections import attr_evictions, collect_collections
 from perfsense.rules.memory_leak.collect_resources import collect_acquisitions, collect_effects
 from perfsense.rules.memory_leak.records import LeakFacts
-from perfsense.rules.memory_leak.syntax import syntax_for
+from perfsense.rules.memory_leak.syntax import syntax_for, use_source
 from perfsense.rules.memory_leak.tree_index import build_index
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.model import FileFacts
@@ -18,6 +18,7 @@ def collect_leak_facts(ctx: FileContext) -> LeakFacts:
     if _last[0] is ctx.facts:
         return _last[1]  # type: ignore[return-value]
     syntax = syntax_for(ctx.language)
+    use_source(ctx.source.data)
     cat = compiled(ctx.catalogs, ctx.language)
     index = build_index(ctx, syntax)
     acquisitions = collect_acquisitions(ctx, syntax, cat, index)
@@ -26,7 +27,8 @@ def collect_leak_facts(ctx: FileContext) -> LeakFacts:
     by_span = {fn.span: fn.id for fn in ctx.facts.functions}
     jsx = frozenset(by_span[s] for s in index.jsx_owners if s in by_span)
     data = LeakFacts(acquisitions=tuple(acquisitions), effects=tuple(effects), jsx_functions=jsx,
-                     collections=tuple(collections), growths=tuple(growths))
+                     collections=tuple(collections), growths=tuple(growths),
+                     attr_evictions=attr_evictions(syntax, cat, index))
     _last[0], _last[1] = ctx.facts, data
     return data
 

@@ -53,11 +53,16 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
         graph = ctx.graph
         reasons = repeated(graph)
         project = ctx.project
+        trimmed: dict[str, set[str]] = {}  # attribute name -> files that trim it through a module
+        for other in project.files.values():
+            for name in leak_facts(other).attr_evictions:
+                trimmed.setdefault(name, set()).add(other.path)
         for path in ctx.targets():
             facts = project.files[path]
             data = leak_facts(facts)
             for coll in data.collections:
-                if coll.bounded or _imported_elsewhere(project, facts, coll.name):
+                if coll.bounded or trimmed.get(coll.name, set()) - {path} \
+                        or _imported_elsewhere(project, facts, coll.name):
                     continue
                 for growth in (g for g in data.growths if g.name == coll.name):
                     why = self._why(project, facts, growth, reasons, graph)

@@ -70,3 +70,6 @@ class LeakFacts:
     jsx_functions: frozenset[int] = frozenset()
     collections: tuple[Collection, ...] = ()
     growths: tuple[Growth, ...] = ()
+    # attribute names reset or trimmed through another object (`trans_real._cache = {}`,
+    # `mod.cache.clear()`): a module-level collection of that name elsewhere may be bounded
+    attr_evictions: frozenset[str] = frozenset()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import tree_sitter as ts
 
 from perfsense.rules.memory_leak.syntax import Syntax, text
+from perfsense.scanner.parse import query
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.model import Span
 
@@ -29,29 +30,51 @@ class TreeIndex:
         return [n for n in self.call_nodes if start <= n.start_byte and n.end_byte <= end]
 
 
+_QUERIES = {
+    "python": """
+        (call) @call
+        [(function_definition) (lambda)] @function
+        (identifier) @identifier
+        (attribute) @member
+        (with_item value: (_) @with)
+    """,
+    "javascript": """
+        [(call_expression) (new_expression)] @call
+        [(arrow_function) (function_expression) (function_declaration) (generator_function)
+         (generator_function_declaration) (method_definition)] @function
+        [(identifier) (shorthand_property_identifier) (this)] @identifier
+        (member_expression) @member
+    """,
+}
+_JSX_QUERY = "[(jsx_element) (jsx_self_closing_element)] @jsx"
+
+
 def build_index(ctx: FileContext, syntax: Syntax) -> TreeIndex:
+    """Found by tree-sitter queries (run in C), not by a walk in Python."""
     index = TreeIndex()
-    stack: list[tuple[ts.Node, ts.Node | None]] = [(ctx.root, None)]
-    while stack:
-        node, func = stack.pop()
-        kind = node.type
-        if kind in syntax.calls:
-            index.calls[ctx.span(node)] = node
-            index.call_nodes.append(node)
-        elif kind in syntax.functions:
-            index.functions[ctx.span(node)] = node
-            func = node
-        elif kind in syntax.identifiers or kind in ("this", "self"):
-            index.identifiers.setdefault(text(node), []).append(node)
-        elif kind in syntax.members:
-            index.members.append(node)
-        elif kind == "with_item":
-            value = node.child_by_field_name("value")
-            if value is not None:
-                index.with_values.append(value)
-        elif kind in JSX and func is not None:
-            index.jsx_owners.add(ctx.span(func))
-        stack.extend((child, func) for child in reversed(node.named_children))
+    lang = ctx.source.language
+    family = "python" if lang == "python" else "javascript"
+    found = ts.QueryCursor(query(lang, _QUERIES[family])).captures(ctx.root)
+    for node in found.get("call", ()):
+        index.calls[ctx.span(node)] = node
+        index.call_nodes.append(node)
+    index.call_nodes.sort(key=lambda n: n.start_byte)
+    for node in found.get("function", ()):
+        index.functions[ctx.span(node)] = node
+    for node in found.get("identifier", ()):
+        index.identifiers.setdefault(text(node), []).append(node)
+    index.members = sorted(found.get("member", ()), key=lambda n: n.start_byte)
+    index.with_values = list(found.get("with", ()))
+    if lang in ("javascript", "tsx") and b"<" in ctx.source.data:
+        jsx = ts.QueryCursor(query(lang, _JSX_QUERY)).captures(ctx.root).get("jsx", ())
+        for node in jsx:
+            if node.parent is not None and node.parent.type in JSX:
+                continue
+            parent = node.parent
+            while parent is not None and parent.type not in syntax.functions:
+                parent = parent.parent
+            if parent is not None:
+                index.jsx_owners.add(ctx.span(parent))
     return index
 
 
