@@ -76,7 +76,7 @@ def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
             method = method_of(call)
             is_repeating = cat.repeating_calls.match(call.callee.text) is not None or (
                 method in cat.repeating_methods and len(call.args) >= 1)
-            loops = [lp for lp in call_loops(facts, call) if not lp.small_literal]
+            loops = [lp for lp in call_loops(facts, call) if not lp.small_literal and lp.func != MODULE_FUNCTION]
             if not is_repeating and not loops:
                 continue
             caller = FunctionRef(path, call.func)

@@ -60,6 +60,28 @@ VALID = (
     """),
 )
 
+VALID += (
+    Example(title="Reset from another module (a reload signal)", files={
+        "i18n/__init__.py": "",
+        "i18n/catalogs.py": """
+            _catalogs = {}
+
+
+            def catalog(language):
+                if language not in _catalogs:
+                    _catalogs[language] = {"lang": language}
+                return _catalogs[language]
+        """,
+        "i18n/reload.py": """
+            from i18n import catalogs
+
+
+            def on_files_changed(**kwargs):
+                catalogs._catalogs = {}
+        """,
+    }),
+)
+
 INVALID = (
     Example(title="Idempotency keys kept forever in a FastAPI route", code="""
         from fastapi import APIRouter, Header

@@ -28,6 +28,15 @@ METHOD_VALID = (
                 if code not in self._cache:
                     self._cache[code] = self.table.get(code)
                 return self._cache[code]
+
+
+        class Registry:
+            @functools.cache
+            def models(self, app):
+                return [app]
+
+            def clear(self):
+                self.models.cache_clear()
     """),
 )
 
@@ -78,17 +87,26 @@ FUNCTION_VALID = (
 
 
             FEATURES = [feature(n) for n in ("beta-search",)]
+
+
+            @functools.cache
+            def resolver(urlconf):
+                return {"urlconf": urlconf}
+
+
+            def clear_caches():
+                resolver.cache_clear()
         """,
         "app/views.py": """
             from fastapi import APIRouter
-            from .settings import load_settings, slug
+            from .settings import load_settings, resolver, slug
 
             router = APIRouter()
 
 
             @router.get("/items/{name}")
-            def item(name: str):
-                return {"slug": slug(name), "debug": load_settings()["debug"]}
+            def item(name: str, urlconf: str = "root"):
+                return {"slug": slug(name), "debug": load_settings()["debug"], "r": resolver(urlconf)}
         """,
     }),
 )

@@ -44,6 +44,16 @@ UNCLOSED_VALID = (
                 os.unlink(path)
 
 
+        def serve(path, FileResponse):
+            fh = open(path, "rb")
+            return FileResponse(fh)
+
+
+        def stream(path, Response):
+            response = Response(open(path, "rb"))
+            response.close()
+
+
         class Store:
             def __init__(self, url):
                 self.session = requests.Session()
