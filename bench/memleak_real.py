@@ -1,6 +1,6 @@
 """Scan real code bases with the memory-leak rules and print counts and every finding.
 
-    python bench/memleak_real.py            # Django 5.2.8 sdist, react-use 17.6.0, react-bootstrap 2.10.10
+    python bench/memleak_real.py [NAME ...]   # all targets below, or only those named
 
 Sources come from the package registries (bench/fetch.py; when its direct download is not
 available, `pip download` / `npm pack`, the registries' ordinary clients) into bench/.work/.
@@ -22,7 +22,9 @@ sys.path.insert(0, str(HERE))
 
 import fetch  # noqa: E402
 
-TARGETS = [("pypi", "django", "5.2.8"), ("npm", "react-use", "17.6.0"), ("npm", "react-bootstrap", "2.10.10")]
+TARGETS = [("pypi", "django", "5.2.8"), ("npm", "react-use", "17.6.0"), ("npm", "react-bootstrap", "2.10.10"),
+           ("npm", "@mui/material", "5.16.7"), ("npm", "recharts", "2.12.7"), ("pypi", "celery", "5.4.0"),
+           ("pypi", "sentry-sdk", "2.19.0")]
 
 
 def _unpack(archive: Path, target: Path) -> Path:
@@ -40,7 +42,8 @@ def obtain(kind: str, name: str, version: str) -> Path:
         return fetch.pypi_sdist(name, version) if kind == "pypi" else fetch.npm_package(name, version)
     except Exception:  # noqa: BLE001 - fall back to the registry clients
         pass
-    target = fetch.WORK / (f"{name}-{version}" if kind == "pypi" else f"npm-{name}-{version}")
+    safe = name.replace("/", "__").lstrip("@")
+    target = fetch.WORK / (f"{name}-{version}" if kind == "pypi" else f"npm-{safe}-{version}")
     if target.exists():
         return target
     download = Path(tempfile.mkdtemp(dir=fetch.WORK))
@@ -66,7 +69,10 @@ def scan(root: Path) -> dict:
 
 
 def main() -> None:
+    wanted = set(sys.argv[1:])
     for kind, name, version in TARGETS:
+        if wanted and name not in wanted:
+            continue
         root = obtain(kind, name, version)
         report = scan(root)
         leaks = [f for f in report["findings"] if f.get("category") == "memory-leak"]

@@ -44,7 +44,36 @@ def collect_collections(ctx: FileContext, syntax: Syntax, cat: Compiled,
             _classify(ref, func, syntax, cat, state)
         collections.append(Collection(name=name, span=span, bounded=state.bounded))
         growths.extend(_growths(facts, name, state, ctx.span))
+    if ctx.language == "python":
+        _class_registries(ctx, syntax, cat, index, func_of, collections, growths)
     return collections, growths
+
+
+def _class_registries(ctx: FileContext, syntax: Syntax, cat: Compiled, index: TreeIndex, func_of,
+                      collections: list[Collection], growths: list[Growth]) -> None:
+    """Class attributes holding a collection that methods add to through `self`/`cls`."""
+    for cls in ctx.facts.classes:
+        own = {name for name, _v in cls.instance_attributes}
+        for name, value, source in cls.attributes:
+            if name in own or value is None or not _is_collection(value, source, cat):
+                continue
+            state = _State()
+            owners = {"self", "cls", cls.name, "type(self)", "self.__class__"}
+            for member in index.members:
+                obj, prop = syntax.member_parts(member)
+                if prop != name:
+                    continue
+                func = func_of(member)
+                if text(obj) in owners and func != MODULE_FUNCTION:
+                    _classify(member, func, syntax, cat, state)
+                else:
+                    parent = member.parent
+                    if parent is not None and parent.type in syntax.members:
+                        _o, method = syntax.member_parts(parent)
+                        state.bounded = state.bounded or method in cat.evict
+            qual = f"{cls.qualname}.{name}"
+            collections.append(Collection(name=qual, span=cls.span, owner=cls.qualname, bounded=state.bounded))
+            growths.extend(_growths(ctx.facts, qual, state, ctx.span))
 
 
 def _module_collections(facts: FileFacts, cat: Compiled) -> dict[str, object]:
@@ -130,7 +159,9 @@ def _classify(ref: ts.Node, func: int, syntax: Syntax, cat: Compiled, state: _St
             elif prop in LOOKUPS:
                 state.reads.add(func)
             return
-        if prop in ("length", "size"):
+        if prop in cat.evict:  # `task.add_done_callback(tasks.discard)`
+            state.bounded = True
+        elif prop in ("length", "size"):
             if _in_comparison(parent) or _assigned(parent, syntax):
                 state.bounded = True
         return
@@ -193,7 +224,8 @@ def _growths(facts: FileFacts, name: str, state: _State, span_of) -> list[Growth
     for node, func, how, key in state.growths:
         params = _params(facts, func)
         out.append(Growth(name=name, span=span_of(node), func=func, how=how,
-                          memo=func in state.reads, keyed_by_param=_from_params(facts, func, key, params)))
+                          memo=func in state.reads, keyed_by_param=_from_params(facts, func, key, params),
+                          key=key[:80]))
     return out
 
 

@@ -61,6 +61,42 @@ VALID = (
 )
 
 VALID += (
+    Example(title="Class-level registry that instances leave", code="""
+        import weakref
+
+
+        class Connection:
+            opened = []
+            live = weakref.WeakSet()
+
+            def __init__(self, dsn):
+                self.dsn = dsn
+                self.opened.append(self)
+                self.live.add(self)
+
+            def close(self):
+                self.opened.remove(self)
+    """),
+    Example(title="Task set emptied by a done callback", code="""
+        import asyncio
+
+        from fastapi import APIRouter
+
+        router = APIRouter()
+        _tasks = set()
+
+
+        async def audit(event):
+            await asyncio.sleep(0)
+
+
+        @router.post("/events")
+        async def receive(event: dict):
+            task = asyncio.create_task(audit(event))
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+            return {"ok": True}
+    """),
     Example(title="Reset from another module (a reload signal)", files={
         "i18n/__init__.py": "",
         "i18n/catalogs.py": """
@@ -83,6 +119,32 @@ VALID += (
 )
 
 INVALID = (
+    Example(title="Tasks kept in a set that never lets them go", code="""
+        import asyncio
+
+        from fastapi import APIRouter
+
+        router = APIRouter()
+        _tasks = set()
+
+
+        async def audit(event):
+            await asyncio.sleep(0)
+
+
+        @router.post("/events")
+        async def receive(event: dict):
+            _tasks.add(asyncio.create_task(audit(event)))  # expect
+            return {"ok": True}
+    """),
+    Example(title="Class-level registry appended in __init__", code="""
+        class Connection:
+            opened = []
+
+            def __init__(self, dsn):
+                self.dsn = dsn
+                self.opened.append(self)  # expect
+    """),
     Example(title="Idempotency keys kept forever in a FastAPI route", code="""
         from fastapi import APIRouter, Header
 

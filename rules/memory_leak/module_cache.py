@@ -61,8 +61,8 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
             facts = project.files[path]
             data = leak_facts(facts)
             for coll in data.collections:
-                if coll.bounded or trimmed.get(coll.name, set()) - {path} \
-                        or _imported_elsewhere(project, facts, coll.name):
+                if coll.bounded or (not coll.owner and (trimmed.get(coll.name, set()) - {path}
+                                                        or _imported_elsewhere(project, facts, coll.name))):
                     continue
                 for growth in (g for g in data.growths if g.name == coll.name):
                     why = self._why(project, facts, growth, reasons, graph)
@@ -74,6 +74,9 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
     def _why(self, project: Project, facts: FileFacts, growth: Growth, reasons, graph
              ) -> tuple[str, list[ChainStep]] | None:
         ref = FunctionRef(facts.path, growth.func)
+        fn = facts.functions[growth.func]
+        if fn.kind == "method" and fn.name == "__init__" and "." in growth.name:
+            return f"`{fn.qualname}` runs for every new instance", []
         if ref in reasons:
             return explain(graph, ref)
         if growth.memo and growth.keyed_by_param:
@@ -84,16 +87,21 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
 
     def _finding(self, project: Project, facts: FileFacts, coll: Collection, growth: Growth, why: str,
                  steps: list[ChainStep]) -> Finding:
-        declared = ChainStep(location=Location(facts.path, coll.span), message=f"`{coll.name}` is declared here")
-        fix = ("a bounded `functools.lru_cache(maxsize=…)` or `cachetools.TTLCache`" if facts.language == "python"
-               else "an LRU/TTL cache, or delete old keys once `size` passes a limit")
+        declared = ChainStep(location=Location(facts.path, coll.span),
+                             message=f"`{coll.name}` is declared here" if not coll.owner
+                             else f"`{coll.name}` is a class attribute, shared by every instance")
+        fix = ("use a bounded `functools.lru_cache(maxsize=…)` or `cachetools.TTLCache`" if facts.language == "python"
+               else "use an LRU/TTL cache, or delete old keys once `size` passes a limit")
         kind = "cache" if growth.memo else "collection"
+        if any(word in growth.key for word in ("create_task", "ensure_future")) or "task" in growth.key.lower():
+            kind = "task set"
+            fix = f"discard finished tasks with `task.add_done_callback({coll.name}.discard)`"
         return self.make(
             path=facts.path, span=growth.span, chain=(declared, *steps),
             context=project.display_name(FunctionRef(facts.path, growth.func)),
-            message=f"Module-level {kind} `{coll.name}` grows here (`{coll.name}{growth.how}`) every time this "
+            message=f"{'Class-level' if coll.owner else 'Module-level'} {kind} `{coll.name}` grows here (`{coll.name}{growth.how}`) every time this "
                     f"runs ({why}) and nothing evicts from it, so memory grows for the life of the process; "
-                    f"use {fix}.")
+                    f"{fix}.")
 
 
 def _named(facts: FileFacts, func: int):

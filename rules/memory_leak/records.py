@@ -61,6 +61,7 @@ class Growth:
     how: str  # `.append(…)`, `[key] = …`
     memo: bool  # the same function also looks the collection up (a cache)
     keyed_by_param: bool  # the key comes from a parameter of the function
+    key: str = ""  # the key or added element, as written (shortened)
 
 
 @dataclass(frozen=True, slots=True)
