@@ -24,7 +24,8 @@ import fetch  # noqa: E402
 
 TARGETS = [("pypi", "django", "5.2.8"), ("npm", "react-use", "17.6.0"), ("npm", "react-bootstrap", "2.10.10"),
            ("npm", "@mui/material", "5.16.7"), ("npm", "recharts", "2.12.7"), ("pypi", "celery", "5.4.0"),
-           ("pypi", "sentry-sdk", "2.19.0")]
+           ("pypi", "sentry-sdk", "2.19.0"), ("npm", "socket.io", "4.7.5"), ("npm", "bull", "4.16.0"),
+           ("npm", "ioredis", "5.4.1"), ("pypi", "aiohttp", "3.10.10"), ("pypi", "locust", "2.31.8")]
 
 
 def _unpack(archive: Path, target: Path) -> Path:

@@ -98,7 +98,7 @@ class EffectWithoutCleanup(CollectsLeakFacts, ProjectRule):
         call = facts.calls[acq.call]
         return self.make(
             path=path, span=call.span, context=ctx.project.display_name(FunctionRef(path, acq.func)),
-            message=f"`{acq.label}` in {where} adds a {res.what} that is never released, so it outlives the "
+            message=f"`{acq.label}` in {where} adds {_a(res.what)} that is never released, so it outlives the "
                     f"component and every mount adds another; {res.fix}.")
 
     def _through_helpers(self, graph: CallGraph, path: str, subtree: set[int], where: str,
@@ -141,6 +141,10 @@ class EffectWithoutCleanup(CollectsLeakFacts, ProjectRule):
                     if index + 1 < len(hops) else f"`{name}()` acquires it here: `{site.label}`")
             steps.append(ChainStep(location=Location(hop.function.path, call.span), message=text))
         return steps
+
+
+def _a(what: str) -> str:
+    return ("an " if what[:1] in "aeiou" else "a ") + what
 
 
 def _subtree(facts: FileFacts, root: int) -> set[int]:

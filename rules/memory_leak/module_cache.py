@@ -75,8 +75,10 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
              ) -> tuple[str, list[ChainStep]] | None:
         ref = FunctionRef(facts.path, growth.func)
         fn = facts.functions[growth.func]
-        if fn.kind == "method" and fn.name == "__init__" and "." in growth.name:
-            return f"`{fn.qualname}` runs for every new instance", []
+        if "." in growth.name:  # class-level: instances registering themselves
+            if fn.kind == "method" and fn.name == "__init__":
+                return f"`{fn.qualname}` runs for every new instance", []
+            return None
         if ref in reasons:
             return explain(graph, ref)
         if growth.memo and growth.keyed_by_param:
@@ -93,14 +95,22 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
         fix = ("use a bounded `functools.lru_cache(maxsize=…)` or `cachetools.TTLCache`" if facts.language == "python"
                else "use an LRU/TTL cache, or delete old keys once `size` passes a limit")
         kind = "cache" if growth.memo else "collection"
-        if any(word in growth.key for word in ("create_task", "ensure_future")) or "task" in growth.key.lower():
+        if not growth.memo and growth.how.startswith((".append", ".push", ".extend", ".insert", ".unshift", "+=")):
+            kind = "list"
+            fix = ("bound it (`collections.deque(maxlen=…)`), clear it when the work is done, or keep only what "
+                   "is read later" if facts.language == "python" else
+                   "cap it (drop the oldest entries once `length` passes a limit) or keep it in component or "
+                   "request state")
+        if any(word in growth.key for word in ("create_task", "ensure_future")) or (
+                growth.how == ".add(…)" and "task" in growth.key.lower()):
             kind = "task set"
             fix = f"discard finished tasks with `task.add_done_callback({coll.name}.discard)`"
+        level = "Class-level" if coll.owner else "Module-level"
         return self.make(
             path=facts.path, span=growth.span, chain=(declared, *steps),
             context=project.display_name(FunctionRef(facts.path, growth.func)),
-            message=f"{'Class-level' if coll.owner else 'Module-level'} {kind} `{coll.name}` grows here (`{coll.name}{growth.how}`) every time this "
-                    f"runs ({why}) and nothing evicts from it, so memory grows for the life of the process; "
+            message=f"{level} {kind} `{coll.name}` grows here (`{coll.name}{growth.how}`) every time "
+                    f"this runs ({why}) and nothing evicts from it, so memory grows for the life of the process; "
                     f"{fix}.")
 
 

@@ -71,9 +71,10 @@ class UnclosedResource(CollectsLeakFacts, ProjectRule):
                 res = resources[acq.resource]
                 call = facts.calls[acq.call]
                 verb = "removed" if acq.kind == "tempfile" else "closed"
+                article = "an" if res.what[:1] in "aeiou" else "a"
                 yield self.make(
                     path=path, span=call.span, context=ctx.project.display_name(FunctionRef(path, acq.func)),
-                    message=f"`{acq.label}(…)` opens a {res.what} that is never {verb} here, so "
+                    message=f"`{acq.label}(…)` opens {article} {res.what} that is never {verb} here, so "
                             f"{WHAT_HAPPENS[acq.kind]}; {res.fix}.")
 
 
