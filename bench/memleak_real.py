@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import fetch  # noqa: E402
+import fetch
 
 TARGETS = [("pypi", "django", "5.2.8"), ("npm", "react-use", "17.6.0"), ("npm", "react-bootstrap", "2.10.10"),
            ("npm", "@mui/material", "5.16.7"), ("npm", "recharts", "2.12.7"), ("pypi", "celery", "5.4.0"),

@@ -45,35 +45,10 @@ def collect_collections(ctx: FileContext, syntax: Syntax, cat: Compiled,
         collections.append(Collection(name=name, span=span, bounded=state.bounded))
         growths.extend(_growths(facts, name, state, ctx.span))
     if ctx.language == "python":
-        _class_registries(ctx, syntax, cat, index, func_of, collections, growths)
+        from perfsense.rules.memory_leak.collect_registries import class_registries
+
+        class_registries(ctx, syntax, cat, index, func_of, collections, growths)
     return collections, growths
-
-
-def _class_registries(ctx: FileContext, syntax: Syntax, cat: Compiled, index: TreeIndex, func_of,
-                      collections: list[Collection], growths: list[Growth]) -> None:
-    """Class attributes holding a collection that methods add to through `self`/`cls`."""
-    for cls in ctx.facts.classes:
-        own = {name for name, _v in cls.instance_attributes}
-        for name, value, source in cls.attributes:
-            if name in own or value is None or not _is_collection(value, source, cat):
-                continue
-            state = _State()
-            owners = {"self", "cls", cls.name, "type(self)", "self.__class__"}
-            for member in index.members:
-                obj, prop = syntax.member_parts(member)
-                if prop != name:
-                    continue
-                func = func_of(member)
-                if text(obj) in owners and func != MODULE_FUNCTION:
-                    _classify(member, func, syntax, cat, state)
-                else:
-                    parent = member.parent
-                    if parent is not None and parent.type in syntax.members:
-                        _o, method = syntax.member_parts(parent)
-                        state.bounded = state.bounded or method in cat.evict
-            qual = f"{cls.qualname}.{name}"
-            collections.append(Collection(name=qual, span=cls.span, owner=cls.qualname, bounded=state.bounded))
-            growths.extend(_growths(ctx.facts, qual, state, ctx.span))
 
 
 def _module_collections(facts: FileFacts, cat: Compiled) -> dict[str, object]:
@@ -161,9 +136,8 @@ def _classify(ref: ts.Node, func: int, syntax: Syntax, cat: Compiled, state: _St
             return
         if prop in cat.evict:  # `task.add_done_callback(tasks.discard)`
             state.bounded = True
-        elif prop in ("length", "size"):
-            if _in_comparison(parent) or _assigned(parent, syntax):
-                state.bounded = True
+        elif prop in ("length", "size") and (_in_comparison(parent) or _assigned(parent, syntax)):
+            state.bounded = True
         return
     if kind in syntax.subscripts and (parent.child_by_field_name("object") == outer
                                       or parent.child_by_field_name("value") == outer):
@@ -250,26 +224,3 @@ def _from_params(facts: FileFacts, func: int, key: str, params: set[str]) -> boo
                 and binding.value.root.startswith("param:"):
             return True
     return False
-
-
-def attr_evictions(syntax: Syntax, cat: Compiled, index: TreeIndex) -> frozenset[str]:
-    """Names `N` of `X.N = …`, `X.N.clear()`, `del X.N[…]` where X is not self/this."""
-    out: set[str] = set()
-    for member in index.members:
-        obj, prop = syntax.member_parts(member)
-        if obj is None or text(obj) in ("self", "cls", "this"):
-            continue
-        parent = member.parent
-        if parent is None:
-            continue
-        if parent.type in syntax.assignments and parent.child_by_field_name("left") == member:
-            out.add(prop)
-        elif parent.type in syntax.members and parent.child_by_field_name("object") == member:
-            _o, method = syntax.member_parts(parent)
-            grand = parent.parent
-            if method in cat.evict and grand is not None and grand.type in syntax.calls:
-                out.add(prop)
-        elif parent.type in syntax.subscripts and parent.parent is not None and (
-                parent.parent.type == "delete_statement" or text(parent.parent).startswith("delete ")):
-            out.add(prop)
-    return frozenset(out)

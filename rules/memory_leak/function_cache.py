@@ -30,7 +30,7 @@ def unbounded_cache(cat: Compiled, fn: Function) -> str | None:
 
 def _short(deco: Value) -> str:
     text = deco.full_text
-    return text[len("functools."):] if text.startswith("functools.") else text
+    return text.removeprefix("functools.")
 
 
 def cleared_names(project) -> set[str]:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from perfsense.rules.memory_leak.catalog import compiled
-from perfsense.rules.memory_leak.collect_collections import attr_evictions, collect_collections
+from perfsense.rules.memory_leak.collect_collections import collect_collections
+from perfsense.rules.memory_leak.collect_registries import attr_evictions
 from perfsense.rules.memory_leak.collect_resources import collect_acquisitions, collect_effects
 from perfsense.rules.memory_leak.records import LeakFacts
 from perfsense.rules.memory_leak.syntax import syntax_for, use_source

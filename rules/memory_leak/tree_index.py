@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 import tree_sitter as ts
 
 from perfsense.rules.memory_leak.syntax import Syntax, text
-from perfsense.scanner.parse import query
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.model import Span
+from perfsense.scanner.parse import query
 
 JSX = frozenset({"jsx_element", "jsx_self_closing_element", "jsx_fragment"})
 
