@@ -41,8 +41,8 @@ def obtain(kind: str, name: str, version: str) -> Path:
     fetch.WORK.mkdir(parents=True, exist_ok=True)
     try:
         return fetch.pypi_sdist(name, version) if kind == "pypi" else fetch.npm_package(name, version)
-    except Exception:  # noqa: BLE001 - fall back to the registry clients
-        pass
+    except Exception as exc:  # noqa: BLE001 - fall back to the registry clients
+        print(f"direct download failed ({exc}); using pip/npm", file=sys.stderr)
     safe = name.replace("/", "__").lstrip("@")
     target = fetch.WORK / (f"{name}-{version}" if kind == "pypi" else f"npm-{safe}-{version}")
     if target.exists():

@@ -134,9 +134,7 @@ def _classify(ref: ts.Node, func: int, syntax: Syntax, cat: Compiled, state: _St
             elif prop in LOOKUPS:
                 state.reads.add(func)
             return
-        if prop in cat.evict:  # `task.add_done_callback(tasks.discard)`
-            state.bounded = True
-        elif prop in ("length", "size") and (_in_comparison(parent) or _assigned(parent, syntax)):
+        if prop in cat.evict or prop in ("length", "size") and (_in_comparison(parent) or _assigned(parent, syntax)):  # `task.add_done_callback(tasks.discard)`
             state.bounded = True
         return
     if kind in syntax.subscripts and (parent.child_by_field_name("object") == outer
