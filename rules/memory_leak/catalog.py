@@ -28,6 +28,7 @@ class Compiled:
     resources: tuple[Resource, ...]
     repeating_calls: PatternSet
     repeating_methods: frozenset[str]
+    once_events: frozenset[str]
     effects: PatternSet
     mounts: dict[str, frozenset[str]]  # mount method -> unmount methods of its pair
     grow: frozenset[str]
@@ -74,6 +75,7 @@ def _compile(catalogs: Catalogs) -> dict[str, Compiled]:
             resources=tuple(resources),
             repeating_calls=PatternSet(_names(repeating, "calls")),
             repeating_methods=frozenset(_names(repeating, "methods")),
+            once_events=frozenset(_names(repeating, "once_events")),
             effects=PatternSet(_names(lifecycle, "effects")),
             mounts=mounts,
             grow=frozenset(_names(coll, "grow")), evict=frozenset(_names(coll, "evict")),

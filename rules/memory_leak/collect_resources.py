@@ -37,6 +37,8 @@ def collect_acquisitions(ctx: FileContext, syntax: Syntax, cat: Compiled, index:
         node = index.calls.get(call.span)
         if node is None:
             continue
+        if res.kind == "file" and any(arg.name == "fileobj" for arg in call.args):
+            continue  # wraps a file object the caller owns (`tarfile.open(fileobj=buf)`)
         if call.func == MODULE_FUNCTION:
             out.append(Acquisition(call=call.id, resource=res.index, kind=res.kind, label=_label(node, syntax),
                                    func=call.func, handle=MODULE, released=True, escaped=False))

@@ -75,7 +75,8 @@ def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
         for call in facts.calls:
             method = method_of(call)
             is_repeating = cat.repeating_calls.match(call.callee.text) is not None or (
-                method in cat.repeating_methods and len(call.args) >= 1)
+                method in cat.repeating_methods and len(call.args) >= 1
+                and call.args[0].literal not in cat.once_events)
             loops = [lp for lp in call_loops(facts, call) if not lp.small_literal and lp.func != MODULE_FUNCTION]
             if not is_repeating and not loops:
                 continue

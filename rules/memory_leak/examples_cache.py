@@ -76,6 +76,15 @@ VALID += (
 
             def close(self):
                 self.opened.remove(self)
+
+
+        class Formatter:
+            _compiled = {}
+
+            def __init__(self, fmt):
+                if fmt not in self._compiled:
+                    self._compiled[fmt] = fmt.split("%")
+                self.parts = self._compiled[fmt]
     """),
     Example(title="Task set emptied by a done callback", code="""
         import asyncio

@@ -30,6 +30,17 @@ LISTENER_VALID = (
         });
         module.exports = router;
     """),
+    Example(title="Started from a listener of a one-time event", language="javascript", code="""
+        const http = require('http');
+        const server = http.createServer((req, res) => res.end('ok'));
+
+        function startMetrics() {
+          setInterval(() => console.log(process.memoryUsage().rss), 60000);
+          process.on('SIGUSR2', () => console.log('metrics'));
+        }
+        server.on('listening', () => startMetrics());
+        server.listen(8080);
+    """),
     Example(title="Registered once at start-up", language="javascript", code="""
         const bus = require('./bus');
 

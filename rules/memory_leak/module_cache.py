@@ -2,6 +2,7 @@
 per job or per call of an exported function and is never trimmed."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from perfsense.rules.memory_leak import examples_cache as ex
@@ -76,7 +77,7 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
         ref = FunctionRef(facts.path, growth.func)
         fn = facts.functions[growth.func]
         if "." in growth.name:  # class-level: instances registering themselves
-            if fn.kind == "method" and fn.name == "__init__":
+            if fn.kind == "method" and fn.name == "__init__" and re.search(r"\bself\b", growth.key):
                 return f"`{fn.qualname}` runs for every new instance", []
             return None
         if ref in reasons:
