@@ -25,7 +25,9 @@ import fetch
 TARGETS = [("pypi", "django", "5.2.8"), ("npm", "react-use", "17.6.0"), ("npm", "react-bootstrap", "2.10.10"),
            ("npm", "@mui/material", "5.16.7"), ("npm", "recharts", "2.12.7"), ("pypi", "celery", "5.4.0"),
            ("pypi", "sentry-sdk", "2.19.0"), ("npm", "socket.io", "4.7.5"), ("npm", "bull", "4.16.0"),
-           ("npm", "ioredis", "5.4.1"), ("pypi", "aiohttp", "3.10.10"), ("pypi", "locust", "2.31.8")]
+           ("npm", "ioredis", "5.4.1"), ("pypi", "aiohttp", "3.10.10"), ("pypi", "locust", "2.31.8"),
+           ("npm", "ra-ui-materialui", "5.3.0"), ("npm", "@docusaurus/theme-classic", "3.5.2"),
+           ("pypi", "wagtail", "6.2.2")]
 
 
 def _unpack(archive: Path, target: Path) -> Path:

@@ -63,12 +63,25 @@ def _module_collections(facts: FileFacts, cat: Compiled) -> dict[str, object]:
     return {name: span for name, span in found.items() if counts[name] == 1}
 
 
+EMPTY = re.compile(r"^(\[\s*\]|\{\s*\}|\(\s*\))$")
+
+
 def _is_collection(value: Value, source: str, cat: Compiled) -> bool:
+    """An empty collection: a cache or log starts empty; a pre-filled one is data (a table,
+    fixtures, choices) that code may legitimately extend."""
     if not value.steps:
-        return value.root in cat.literals
+        return value.root in cat.literals and bool(EMPTY.match(_initial(source)))
     if len(value.steps) == 1 and value.steps[0].call and cat.constructors.match(value.root):
-        return not any(arg.startswith("maxlen") for arg in value.steps[0].args)
+        args = value.steps[0].args
+        return not any(arg.startswith("maxlen") for arg in args) and all(
+            arg.isidentifier() or arg.startswith("lambda") for arg in args)
     return False
+
+
+def _initial(source: str) -> str:
+    """The value part of `name = value` / `name: T = value` (whitespace-free)."""
+    parts = re.split(r"(?<![=!<>])=(?!=)", source, maxsplit=1)
+    return re.sub(r"\s+", "", parts[1]) if len(parts) == 2 else ""
 
 
 def _function_finder(ctx: FileContext, index: TreeIndex):

@@ -83,8 +83,8 @@ def _acquisition(ctx: FileContext, syntax: Syntax, index: TreeIndex, res: Resour
         self_releasing = bool(_completes(receiver, res)) or bool(HTTP.search(receiver))
     elif res.kind == "thread" and handle == CHAINED:
         handle = DISCARDED
-    elif handle == CHAINED:
-        is_escaped = True  # `open(p).read()`: a temporary used at once
+    elif handle == CHAINED or (handle == DISCARDED and res.passing == "use"):
+        is_escaped = True  # `open(p).read()`, `open(p)` alone: a temporary, freed at once
     return Acquisition(call=call.id, resource=res.index, kind=res.kind, label=label, func=call.func,
                        handle=handle, released=is_released, escaped=is_escaped,
                        self_releasing=self_releasing, scope=scope, event=event)

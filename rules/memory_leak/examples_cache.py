@@ -86,6 +86,21 @@ VALID += (
                     self._compiled[fmt] = fmt.split("%")
                 self.parts = self._compiled[fmt]
     """),
+    Example(title="Pre-filled data a demo extends on user action", language="jsx", code="""
+        const roles = [
+          { id: 'admin', name: 'Admin' },
+          { id: 'editor', name: 'Editor' },
+        ];
+
+        export function CreateRole({ onCreate }) {
+          const submit = (name) => {
+            const role = { id: name, name };
+            roles.push(role);
+            onCreate(role);
+          };
+          return <button onClick={() => submit('viewer')}>Add</button>;
+        }
+    """),
     Example(title="Task set emptied by a done callback", code="""
         import asyncio
 

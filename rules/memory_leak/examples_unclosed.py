@@ -44,6 +44,14 @@ UNCLOSED_VALID = (
                 os.unlink(path)
 
 
+        def gone(path):
+            try:
+                open(path)
+            except FileNotFoundError:
+                return True
+            return False
+
+
         def serve(path, FileResponse):
             fh = open(path, "rb")
             return FileResponse(fh)
