@@ -42,6 +42,31 @@ def repeated(graph: CallGraph) -> dict[FunctionRef, Reason]:
     return found
 
 
+def per_item_loops(facts: FileFacts, call) -> list:
+    """The loops that repeat `call` once per data item: not over a small literal, not a
+    counted `range(n)` / `for (i = 0; i < n; i++)` (a fixed number of workers or retries),
+    not in module-level code (runs once)."""
+    return [lp for lp in call_loops(facts, call)
+            if not lp.small_literal and lp.func != MODULE_FUNCTION and not _counted(lp, facts.language)]
+
+
+def _counted(loop, language: str) -> bool:
+    text = loop.iter_text.replace(" ", "")
+    if language != "python" and loop.kind == "for" and text and not any(
+            w in text for w in ("length", "size")):
+        return True  # C-style JS loop up to a count
+    return text.startswith("range(") and "len(" not in text
+
+
+def is_test_code(path: str, fn_name: str = "") -> bool:
+    """Test files and test functions run once per test run: leaks there cost nothing."""
+    parts = path.lower().split("/")
+    name = parts[-1]
+    return (any(p in ("tests", "test", "__tests__", "testing") for p in parts[:-1])
+            or name.startswith(("test_", "conftest")) or name.endswith(("_test.py", "_tests.py"))
+            or any(tag in name for tag in (".test.", ".spec.", ".stories.")) or fn_name.startswith("test_"))
+
+
 def effect_functions(facts: FileFacts) -> set[int]:
     return {effect.func for effect in leak_facts(facts).effects}
 
@@ -77,7 +102,7 @@ def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
             is_repeating = cat.repeating_calls.match(call.callee.text) is not None or (
                 method in cat.repeating_methods and len(call.args) >= 1
                 and call.args[0].literal not in cat.once_events)
-            loops = [lp for lp in call_loops(facts, call) if not lp.small_literal and lp.func != MODULE_FUNCTION]
+            loops = per_item_loops(facts, call)
             if not is_repeating and not loops:
                 continue
             caller = FunctionRef(path, call.func)
@@ -86,7 +111,7 @@ def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
                     seed(edge.callee, Reason("event", f"runs on every tick or event of `{_short(call.callee.text)}`",
                                              caller, call.id))
                 elif loops and edge.how != "inline":
-                    seed(edge.callee, Reason("loop", f"is called in a loop ({loops[0].kind}, line "
+                    seed(edge.callee, Reason("loop", f"is called in a loop ({loops[0].kind} at {path}:"
                                                      f"{loops[0].header.start.line + 1})", caller, call.id))
     while queue:
         ref = queue.pop(0)

@@ -2,6 +2,16 @@
 from perfsense.scanner.engine.rule import Example
 
 UNCLOSED_VALID = (
+    Example(title="Test code runs once", files={
+        "tests/test_client.py": """
+            import httpx
+
+
+            def test_base_url():
+                client = httpx.Client(base_url="https://example.com/")
+                assert client.build_request("GET", "/a").url == "https://example.com/a"
+        """,
+    }),
     Example(title="with blocks, close in finally, returned to the caller", code="""
         import csv
         import os
@@ -125,6 +135,11 @@ THREAD_VALID = (
 
         def start_worker(run):
             threading.Thread(target=run, daemon=True).start()
+
+
+        def start_pool(size, run):
+            for _ in range(size):
+                threading.Thread(target=run, daemon=True).start()
     """),
 )
 

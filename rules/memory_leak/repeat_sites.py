@@ -5,11 +5,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from perfsense.rules.memory_leak.catalog import compiled
-from perfsense.rules.memory_leak.context import effect_functions, explain, repeated
+from perfsense.rules.memory_leak.context import effect_functions, explain, per_item_loops, repeated
 from perfsense.rules.memory_leak.records import Acquisition
 from perfsense.scanner.callgraph import CallGraph
 from perfsense.scanner.facts.model import FileFacts, Function
-from perfsense.scanner.facts.query import call_loops
 from perfsense.scanner.model import ChainStep, Location, Span
 from perfsense.scanner.project import FunctionRef
 
@@ -58,7 +57,7 @@ def report_places(graph: CallGraph, path: str, acq: Acquisition) -> Iterator[Rep
     reasons = repeated(graph)
     call = facts.calls[acq.call]
     site = FunctionRef(path, acq.func)
-    loops = [lp for lp in call_loops(facts, call) if not lp.small_literal]
+    loops = per_item_loops(facts, call)
     top = owner(facts, acq.func)
     top_ref = FunctionRef(path, top.id)
     if loops:
@@ -110,7 +109,7 @@ def _inline_chain(facts: FileFacts, func: int, top: int) -> list[int]:
 
 
 def _in_loop(facts: FileFacts, call_id: int) -> bool:
-    return any(not lp.small_literal for lp in call_loops(facts, facts.calls[call_id]))
+    return bool(per_item_loops(facts, facts.calls[call_id]))
 
 
 def _exported(facts: FileFacts, fn: Function) -> bool:

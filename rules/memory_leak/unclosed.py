@@ -6,11 +6,10 @@ from collections.abc import Iterable
 
 from perfsense.rules.memory_leak import examples_unclosed as ex
 from perfsense.rules.memory_leak.catalog import compiled
-from perfsense.rules.memory_leak.context import repeated
+from perfsense.rules.memory_leak.context import is_test_code, per_item_loops, repeated
 from perfsense.rules.memory_leak.leakfacts import CollectsLeakFacts, leak_facts
 from perfsense.rules.memory_leak.records import DISCARDED
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
-from perfsense.scanner.facts.query import call_loops
 from perfsense.scanner.model import Category, Confidence, Finding, Severity
 from perfsense.scanner.project import FunctionRef
 
@@ -62,16 +61,17 @@ class UnclosedResource(CollectsLeakFacts, ProjectRule):
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         for path in ctx.targets():
             facts = ctx.project.files[path]
-            if facts.language != "python":
+            if facts.language != "python" or is_test_code(path):
                 continue
             resources = compiled(ctx.catalogs, facts.language).resources
             for acq in leak_facts(facts).acquisitions:
-                if acq.kind not in WHAT_HAPPENS or not acq.leaks:
+                if acq.kind not in WHAT_HAPPENS or not acq.leaks \
+                        or is_test_code(path, facts.functions[acq.func].name):
                     continue
                 res = resources[acq.resource]
                 call = facts.calls[acq.call]
                 verb = "removed" if acq.kind == "tempfile" else "closed"
-                article = "an" if res.what[:1] in "aeiou" else "a"
+                article = "an" if res.what[:1] in "aeiouAEIOUH" else "a"
                 yield self.make(
                     path=path, span=call.span, context=ctx.project.display_name(FunctionRef(path, acq.func)),
                     message=f"`{acq.label}(…)` opens {article} {res.what} that is never {verb} here, so "
@@ -111,13 +111,13 @@ class ThreadStartedInLoop(CollectsLeakFacts, ProjectRule):
         reasons = repeated(ctx.graph)
         for path in ctx.targets():
             facts = ctx.project.files[path]
-            if facts.language != "python":
+            if facts.language != "python" or is_test_code(path):
                 continue
             for acq in leak_facts(facts).acquisitions:
                 if acq.kind != "thread" or not acq.leaks:
                     continue
                 call = facts.calls[acq.call]
-                loops = [lp for lp in call_loops(facts, call) if not lp.small_literal]
+                loops = per_item_loops(facts, call)
                 ref = FunctionRef(path, acq.func)
                 if not loops and ref not in reasons:
                     continue
