@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from perfsense.rules.memory_leak.catalog import compiled, method_of
 from perfsense.rules.memory_leak.leakfacts import leak_facts
 from perfsense.scanner.callgraph import CallGraph
+from perfsense.scanner.facts.javascript import ITERATION_METHODS
 from perfsense.scanner.facts.model import MODULE_FUNCTION, FileFacts
 from perfsense.scanner.facts.query import call_loops
 from perfsense.scanner.model import ChainStep, Location
@@ -87,6 +88,8 @@ def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
         cat = compiled(graph.catalogs, facts.language)
         effects = effect_functions(facts)
         blocked.update(FunctionRef(path, f) for f in effects)
+        if is_test_code(path):
+            continue  # a test that calls code in a loop says nothing about production traffic
         for fn in facts.functions:
             ref = FunctionRef(path, fn.id)
             if fn.parent is not None and fn.parent != MODULE_FUNCTION:
@@ -103,7 +106,8 @@ def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
                 method in cat.repeating_methods and len(call.args) >= 1
                 and call.args[0].literal not in cat.once_events)
             loops = per_item_loops(facts, call)
-            if not is_repeating and not loops:
+            iterates = method in ITERATION_METHODS or call.callee.text in ("map", "filter")
+            if not is_repeating and not loops and not iterates:
                 continue
             caller = FunctionRef(path, call.func)
             for edge in graph.edges_at(caller, call.id):
@@ -113,10 +117,16 @@ def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
                 elif loops and edge.how != "inline":
                     seed(edge.callee, Reason("loop", f"is called in a loop ({loops[0].kind} at {path}:"
                                                      f"{loops[0].header.start.line + 1})", caller, call.id))
-    while queue:
-        ref = queue.pop(0)
+                elif iterates and edge.how == "reference":
+                    seed(edge.callee, Reason("loop", f"is called for every item by `{method or call.name}`",
+                                             caller, call.id))
+    head = 0
+    while head < len(queue):
+        ref = queue[head]
+        head += 1
         for edge in graph.out_edges(ref):
-            seed(edge.callee, Reason("caller", "", ref, edge.call))
+            if edge.how != "reference":  # a function handed over runs when the callee decides
+                seed(edge.callee, Reason("caller", "", ref, edge.call))
         for child in children.get(ref, ()):
             seed(child, Reason("nested", "", ref, None))
     return out
