@@ -9,8 +9,9 @@ call reaches.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from perfsense.scanner.facts.jsvalues import module_root
 from perfsense.scanner.facts.model import (
@@ -44,12 +45,16 @@ class Project:
         self._module_values: dict[str, dict[str, list[Value | None]]] = {}
         self._imports: dict[str, dict[str, Value]] = {}
         self._memo: dict[tuple[str, int, str], Value] = {}
+        # Structures rules derive from the whole project (e.g. an ORM model index);
+        # emptied whenever a file is added, replaced or removed.
+        self._derived: dict[str, Any] = {}
         for facts in files.values():
             self._add(facts)
 
     # --- indexing --------------------------------------------------------------------
     def _add(self, facts: FileFacts) -> None:
         path = facts.path
+        self._derived.clear()
         self.files[path] = facts
         if facts.language == "python":
             self.py_modules.setdefault(facts.module, []).append(path)
@@ -91,6 +96,13 @@ class Project:
         for table in (self._defs, self._classes, self._module_values, self._imports):
             table.pop(path, None)
         self._memo.clear()
+        self._derived.clear()
+
+    def derived(self, key: str, build: Callable[[Project], Any]) -> Any:
+        """Memoise `build(project)` until the project's files change."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        return self._derived[key]
 
     # --- modules ---------------------------------------------------------------------
     def module_file(self, module: str, near: str = "") -> str | None:
