@@ -24,6 +24,7 @@ class Analysis:
 
     def __init__(self, project: Project, catalogs: Catalogs) -> None:
         self.project = project
+        self.catalogs = catalogs
         self.orm: Orm = orm(catalogs)
         self.index: ModelIndex = model_index(project, self.orm)
         self._contexts: dict[tuple[str, int], Context] = {}
@@ -89,6 +90,8 @@ _SPACE = re.compile(r"\s+")
 def code(text: str, limit: int = 70) -> str:
     """Source text for a message: whitespace collapsed, call arguments elided (`f(…)`)."""
     text = _SPACE.sub(" ", text).strip()
+    while text.startswith("(") and _closing(text) in (-1, len(text) - 1):  # wrapped (or cut) in parentheses
+        text = text[1:-1 if text.endswith(")") else None].strip()
     out: list[str] = []
     depth = 0
     inner = False
@@ -106,8 +109,21 @@ def code(text: str, limit: int = 70) -> str:
             out.append(char)
         elif not char.isspace():
             inner = True
+    if depth > 0:
+        out.append("…)")
     result = "".join(out).replace(" .", ".").replace(". ", ".")
     return result if len(result) <= limit else result[: limit - 1] + "…"
+
+
+def _closing(text: str) -> int:
+    """Index of the bracket closing the one that opens `text`."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if depth == 0:
+            return index
+    return -1
 
 
 def loop_label(loop: Loop) -> str:

@@ -56,6 +56,14 @@ class Orm:
     handles: dict[str, list[tuple[PatternSet, str]]]  # family -> [(patterns, kind)]
     batched_args: dict[str, PatternSet]
     consumers: frozenset[str]
+    custom: tuple[tuple[PatternSet, str], ...] = ()  # the user's own query functions, with their batch form
+
+    def custom_query(self, callee: str) -> str | None:
+        """The batched alternative of a user-declared query function (`""` when none is given)."""
+        for patterns, batch in self.custom:
+            if patterns.match(callee):
+                return batch
+        return None
 
     def framework(self, kind: str) -> Framework:
         return self.frameworks[self.kinds[kind].framework]
@@ -98,7 +106,12 @@ def _compile(catalogs: Catalogs) -> Orm:
             handles.setdefault(language, []).append((PatternSet(patterns or ()), kind_name))
     batched = {lang: PatternSet(pats or ()) for lang, pats in (data.get("batched_args") or {}).items()}
     consumers = frozenset((data.get("consumers") or {}).get("python") or ())
-    return Orm(frameworks, kinds, handles, batched, consumers)
+    custom = []
+    entries = catalogs.get("queries")
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, dict) and entry.get("call"):
+            custom.append((PatternSet([str(entry["call"])]), str(entry.get("batch") or "")))
+    return Orm(frameworks, kinds, handles, batched, consumers, tuple(custom))
 
 
 def orm(catalogs: Catalogs) -> Orm:

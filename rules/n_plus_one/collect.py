@@ -71,24 +71,33 @@ class _Collector:
         self.arguments: list[tuple[int, str]] = []
 
     def run(self) -> Collected:
+        callback_loops = {lp.func: lp.id for lp in self.facts.loops if lp.kind == "callback"}
+        calls = (self.lang["call"], "new_expression")
         stack: list[tuple[ts.Node, int, int | None]] = [(self.ctx.root, 0, None)]
         while stack:
             node, func, loop = stack.pop()
-            span = self.ctx.span(node)
-            key = (span.start, span.end)
-            if node.type in FUNCTION_TYPES and key in self.functions:
-                func = self.functions[key]
-                loop = next((lp.id for lp in self.facts.loops if lp.func == func and lp.kind == "callback"), None)
-            if node.type == self.lang["call"] or node.type == "new_expression":
-                self._call(node, key, func, loop)
-            elif node.type == self.lang["attr"] or (node.type == "interpolation" and loop is not None):
-                self._read(node, span, func, loop)
-            if node.type in LOOP_TYPES and key in self.loops:
-                stack.extend(reversed(self._loop_children(node, func, loop, self.loops[key])))
-                continue
+            kind = node.type
+            if kind in FUNCTION_TYPES:
+                key = self._key(node)
+                if key in self.functions:
+                    func = self.functions[key]
+                    loop = callback_loops.get(func)
+            elif kind in calls:
+                self._call(node, self._key(node), func, loop)
+            elif kind == self.lang["attr"] or (kind == "interpolation" and loop is not None):
+                self._read(node, func, loop)
+            elif kind in LOOP_TYPES:
+                key = self._key(node)
+                if key in self.loops:
+                    stack.extend(reversed(self._loop_children(node, func, loop, self.loops[key])))
+                    continue
             stack.extend((child, func, loop) for child in reversed(node.named_children))
         return Collected(tuple(self.reads[:MAX_READS]), tuple(self.exits), tuple(self.texts),
                          tuple(self.arguments))
+
+    def _key(self, node: ts.Node) -> tuple:
+        span = self.ctx.span(node)
+        return span.start, span.end
 
     def _loop_children(self, node: ts.Node, func: int, outer: int | None,
                        ids: list[int]) -> list[tuple[ts.Node, int, int | None]]:
@@ -148,8 +157,8 @@ class _Collector:
         return ""
 
     # --- reads ---------------------------------------------------------------------------
-    def _read(self, node: ts.Node, span: Span, func: int, loop: int | None) -> None:
-        if len(self.reads) >= MAX_READS:
+    def _read(self, node: ts.Node, func: int, loop: int | None) -> None:
+        if len(self.reads) >= MAX_READS or (loop is None and func not in self.methods):
             return
         if node.type == "interpolation":
             self._interpolation(node, func, loop)
@@ -166,12 +175,11 @@ class _Collector:
             if parent.type in ("delete_statement", "unary_expression") and self.ctx.language != "python" \
                     and parent.type == "unary_expression" and self.ctx.text(parent, 7).startswith("delete"):
                 return
-        if loop is None and func not in self.methods:
-            return
         raw = self._value(node, func)
         if raw is None or raw.root.startswith("<"):
             return
-        self.reads.append(Read(func, loop, raw, span, self.ctx.text(node, 80), self._exit(node) if loop is not None else ""))
+        self.reads.append(Read(func, loop, raw, self.ctx.span(node), self.ctx.text(node, 80),
+                               self._exit(node) if loop is not None else ""))
 
     def _interpolation(self, node: ts.Node, func: int, loop: int | None) -> None:
         expr = node.named_children[0] if node.named_children else None

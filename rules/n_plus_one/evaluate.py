@@ -91,6 +91,13 @@ def evaluate(ctx: Context, value: Value, called: bool = False, awaited: bool = F
     """The database round trips along `value` (called as a function when `called`, with
     the argument source text `arguments` when known)."""
     value = _normalise(value)
+    if called and ctx.orm.custom:
+        batch = ctx.orm.custom_query(value.text)
+        if batch is not None:
+            remedy = f"call `{batch}` once for all items before the loop" if batch else \
+                "load the data for all items in one call before the loop"
+            index = len(value.steps) - 1 if value.steps and not value.steps[-1].call else len(value.steps)
+            return Outcome((Event(index, False, "custom", "custom", value.text, remedy),), None, index + 1)
     start = _start(ctx, value)
     if start is None:
         return Outcome((), None)
@@ -149,6 +156,10 @@ def _start(ctx: Context, value: Value) -> tuple[State, int] | None:
             return (State(kind, key, frozenset({ALL})), 1) if kind else None
         kind = fw.data.get("model_kind")
         return (State(kind, key), 0) if kind else None
+    if ctx.family == "python":
+        found_model = _django_lookup(ctx, value)
+        if found_model is not None:
+            return found_model
     handles = ctx.orm.handles.get(ctx.family, [])
     for k in range(len(value.steps) + 1):
         text = Value(root, value.steps[:k]).text
@@ -159,6 +170,27 @@ def _start(ctx: Context, value: Value) -> tuple[State, int] | None:
             break
     if ctx.family == "python" and value.steps and not value.steps[0].call and not value.steps[0].index:
         return _duck_related(ctx, value)
+    return None
+
+
+def _django_lookup(ctx: Context, value: Value) -> tuple[State, int] | None:
+    """`apps.get_model("shop", "Order")` / `get_user_model()` (a model by name), or a model
+    class of another package followed by a manager (`Group.objects`)."""
+    fw = ctx.orm.frameworks.get("django")
+    if fw is None:
+        return None
+    lookups = set(fw.data.get("model_lookups") or ())
+    steps = value.steps
+    for k, step in enumerate(steps[:3]):
+        name = step.name or (value.root.rsplit(".", 1)[-1] if k == 0 else "")
+        if step.call and name in lookups:
+            literals = [a.strip("'\"") for a in step.args if a[:1] in "'\""]
+            target = literals[-1].rsplit(".", 1)[-1] if literals else ("User" if name == "get_user_model" else "")
+            keys = [key for key in ctx.index.by_name.get(target, ()) if ctx.index.models[key].framework == "django"]
+            return State("django.model", keys[0] if len(keys) == 1 else None), k + 1
+    if steps and not steps[0].call and steps[0].name in ("objects", "_default_manager"):
+        if fw.patterns("external_models").match(value.root):
+            return State("django.model"), 0
     return None
 
 

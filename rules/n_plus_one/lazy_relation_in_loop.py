@@ -8,7 +8,7 @@ from perfsense.rules.n_plus_one.collect import Collected, collect
 from perfsense.rules.n_plus_one.evaluate import Event, Outcome
 from perfsense.rules.n_plus_one.examples_lazy import INVALID, VALID
 from perfsense.rules.n_plus_one.helpers import instance_method
-from perfsense.rules.n_plus_one.sources import call_exit, call_text, collected, repeating_loops
+from perfsense.rules.n_plus_one.sources import reportable, call_exit, call_text, collected, repeating_loops
 from perfsense.scanner.engine.rule import Docs, FileContext, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import FileFacts, Loop, Step, Value
 from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity, Span
@@ -53,9 +53,17 @@ class LazyRelationInLoop(ProjectRule):
             `.options(selectinload(Order.lines), joinedload(Order.customer))`; in Sequelize
             `include` the association and read `order.User`.
         """,
+        options="""
+            `include-tests` (default `false`): also report in test code (`tests/` and `test/`
+            folders, `test_*.py`, `*_test.py`, `conftest.py`, `*.test.ts`, `*.spec.js`, …).
+            Django migrations are never reported: they run once. Your own query functions
+            are declared in the config (`[[catalog.queries]] call = "db.fetch_one"`,
+            `batch = "db.fetch_many"`) and then count as queries everywhere.
+        """,
     )
     valid = VALID
     invalid = INVALID
+    default_options = {"include-tests": False}
 
     def collect(self, ctx: FileContext) -> Collected:
         return collect(ctx)
@@ -64,6 +72,8 @@ class LazyRelationInLoop(ProjectRule):
         analysis = ctx.project.derived("n-plus-one:analysis", lambda p: Analysis(p, ctx.catalogs))
         for path in ctx.targets():
             facts = ctx.project.files[path]
+            if not reportable(facts, bool(self.options.get("include-tests"))):
+                continue
             seen: set[tuple] = set()
             sites = self._sites(facts)
             for func, loop, value, called, span, text, exit_kind, awaited in sites:
@@ -82,8 +92,8 @@ class LazyRelationInLoop(ProjectRule):
                         seen.add(key)
                         yield self._finding(analysis, path, span, text, called, event, loops[0], context)
                 if not outcome.events:
-                    yield from self._inlined(analysis, facts, func, value, outcome, span, text, loops[0],
-                                             context, seen)
+                    yield from self._inlined(analysis, facts, func, value, outcome, span, text, called,
+                                             loops[0], context, seen)
 
     def _sites(self, facts: FileFacts) -> list[tuple]:
         """(func, loop, value, called, span, text, exit, awaited) of reads and calls in loops."""
@@ -96,7 +106,8 @@ class LazyRelationInLoop(ProjectRule):
             text = call_text(facts, call)
             if call.callee.root == "str" and not call.callee.steps and call.args and call.args[0].value:
                 value = call.args[0].value.extend(Step("__str__"))
-                out.append((call.func, call.loop, value, False, call.span, text, call_exit(facts, call), False))
+                out.append((call.func, call.loop, value, False, call.span, f"str({call.args[0].text})",
+                            call_exit(facts, call), False))
                 continue
             out.append((call.func, call.loop, call.callee, True, call.span, text, call_exit(facts, call),
                         call.awaited or call.returned))
@@ -111,13 +122,15 @@ class LazyRelationInLoop(ProjectRule):
         elif event.framework == "sequelize":
             what = "runs an association query"
         else:
-            what = f"loads the related `{target}` with one query" if target else "lazy-loads a relation with one query"
+            what = f"loads the related `{target or event.relation}` with one query"
         return self.make(path=path, span=span, context=context, chain=chain,
                          message=f"`{label}` {what} for every item {loop_where(loop)}; {event.remedy}.")
 
     def _inlined(self, analysis: Analysis, facts: FileFacts, func: int, value: Value, outcome: Outcome,
-                 span: Span, text: str, loop: Loop, context: str, seen: set[tuple]) -> Iterable[Finding]:
-        """A model property, method or `__str__` used on an element: relations it reads on `self`."""
+                 span: Span, text: str, called: bool, loop: Loop, context: str,
+                 seen: set[tuple]) -> Iterable[Finding]:
+        """A model property, method or `__str__` used on an element: relations it reads on
+        `self`, reported once at the use with every relation it loads."""
         ref = instance_method(analysis, outcome)
         if ref is None or outcome.stopped < 0:
             return
@@ -125,21 +138,41 @@ class LazyRelationInLoop(ProjectRule):
         resolved = Value(full.root, full.steps[:outcome.stopped])
         inner = analysis.project.files[ref.path]
         name = analysis.project.display_name(ref)
+        events: list[Event] = []
+        chain: list[ChainStep] = []
         for inner_value, inner_span, inner_called in _self_uses(inner, ref.id):
             substituted = Value(resolved.root, resolved.steps + inner_value.steps)
-            result = analysis.evaluate_in(facts, func, substituted, inner_called)
-            for event in result.at_site(inner_called):
+            for event in analysis.evaluate_in(facts, func, substituted, inner_called).at_site(inner_called):
                 key = (loop.id, event.relation, event.owner)
-                if not event.lazy or key in seen:
-                    continue
-                seen.add(key)
-                chain = (ChainStep(location=Location(ref.path, inner_span),
-                                   message=f"`{name}` reads `self.{_path_text(inner_value)}` here"),)
-                label = code(text)
-                yield self.make(
-                    path=facts.path, span=span, context=context, chain=chain,
-                    message=f"`{label}` reads the `{event.relation}` relation (in `{name}`) with one query for "
-                            f"every item {loop_where(loop)}; {event.remedy}.")
+                if event.lazy and key not in seen:
+                    seen.add(key)
+                    events.append(event)
+                    chain.append(ChainStep(location=Location(ref.path, inner_span),
+                                           message=f"`{name}` reads `self.{_path_text(inner_value)}` here"))
+        if not events:
+            return
+        label = code(text) + ("()" if called else "")
+        names = [f"`{e.relation}`" for e in events]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        noun = "relation" if len(names) == 1 else "relations"
+        yield self.make(
+            path=facts.path, span=span, context=context, chain=tuple(chain),
+            message=f"`{label}` reads the {listed} {noun} (in `{name}`), one query each, for every item "
+                    f"{loop_where(loop)}; {_remedies(events)}.")
+
+
+def _remedies(events: list[Event]) -> str:
+    select = [e.relation for e in events if e.framework == "django" and "select_related" in e.remedy]
+    prefetch = [e.relation for e in events if e.framework == "django" and "prefetch_related" in e.remedy
+                and e.relation not in select]
+    parts = []
+    if select:
+        parts.append("`select_related(" + ", ".join(f"'{p}'" for p in select) + ")`")
+    if prefetch:
+        parts.append("`prefetch_related(" + ", ".join(f"'{p}'" for p in prefetch) + ")`")
+    others = list(dict.fromkeys(e.remedy for e in events if e.framework != "django"))
+    out = "add " + " and ".join(parts) + " to the queryset" if parts else ""
+    return "; ".join([p for p in [out, *others] if p])
 
 
 def _self_uses(facts: FileFacts, func: int) -> list[tuple[Value, Span, bool]]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from perfsense.rules.n_plus_one.analysis import Analysis, code, loop_where, site_query
 from perfsense.rules.n_plus_one.examples_query import INVALID, VALID
 from perfsense.rules.n_plus_one.helpers import helper_targets, query_chain
-from perfsense.rules.n_plus_one.sources import call_exit, call_text, repeating_loops
+from perfsense.rules.n_plus_one.sources import reportable, call_exit, call_text, repeating_loops
 from perfsense.scanner.callgraph import CallGraph
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import Call, FileFacts, Loop
@@ -55,15 +55,28 @@ class QueryInLoop(ProjectRule):
             `annotate(…)`, and write with `bulk_create`/`bulk_update`/`bulkCreate`/`updateMany`.
             For a helper, add a batched variant that takes all ids.
         """,
+        options="""
+            `include-tests` (default `false`): also report in test code (`tests/` and `test/`
+            folders, `test_*.py`, `*_test.py`, `conftest.py`, `*.test.ts`, `*.spec.js`, …).
+            `max-helper-queries` (default 6): a helper called in a loop is reported when it
+            reaches at most this many different queries; one that runs more is a whole unit of
+            work per item (processing a message, placing an order) that a batched query cannot
+            replace. Django migrations are never reported: they run once. Your own query functions
+            are declared in the config (`[[catalog.queries]] call = "db.fetch_one"`,
+            `batch = "db.fetch_many"`) and then count as queries everywhere.
+        """,
     )
     valid = VALID
     invalid = INVALID
+    default_options = {"include-tests": False, "max-helper-queries": 6}
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         analysis = ctx.project.derived("n-plus-one:analysis", lambda p: Analysis(p, ctx.catalogs))
         graph = ctx.graph
         for path in ctx.targets():
             facts = ctx.project.files[path]
+            if not reportable(facts, bool(self.options.get("include-tests"))):
+                continue
             for call in facts.calls:
                 args = tuple(arg.text for arg in call.args)
                 loops = repeating_loops(facts, call.func, call.loop, call_exit(facts, call), args)
@@ -92,6 +105,8 @@ class QueryInLoop(ProjectRule):
                         f"item {loop_where(loops[0])}; load the rows for all items in one query before the loop.")
             return
         for ref, via in helper_targets(analysis, graph, facts, call, outcome):
+            if not 0 < len(graph.reach(ref, "db-query")) <= int(self.options.get("max-helper-queries", 6)):
+                continue  # no query, or a whole unit of work per item (many different queries)
             found = query_chain(analysis, graph, ref, via)
             if found is None:
                 continue

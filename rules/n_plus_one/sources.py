@@ -25,6 +25,24 @@ def collected(facts: FileFacts) -> Collected:
     return data if isinstance(data, Collected) else Collected()
 
 
+# --- files worth reporting on ---------------------------------------------------------
+_TEST_DIRS = frozenset({"test", "tests", "__tests__", "testing", "spec", "specs"})
+_TEST_FILE = re.compile(r"^(test_.*\.py|.*_tests?\.py|tests\.py|conftest\.py|.*\.(test|spec)\.[cm]?[jt]sx?)$")
+
+
+def reportable(facts: FileFacts, include_tests: bool) -> bool:
+    """Code that runs in production more than once: not a Django migration (it runs once,
+    at deploy time), and not a test unless asked for."""
+    if facts.language == "python" and any(
+            imp.module == "django.db.migrations" or (imp.module == "django.db" and imp.name == "migrations")
+            for imp in facts.imports):
+        return False
+    if include_tests:
+        return True
+    parts = facts.path.split("/")
+    return not (_TEST_DIRS & set(parts[:-1]) or _TEST_FILE.match(parts[-1]))
+
+
 # --- names ------------------------------------------------------------------------------
 def scope_chain(facts: FileFacts, func: int) -> list[int]:
     out: list[int] = []
