@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from perfsense.rules.n_plus_one.analysis import Analysis, code, loop_where, site_query
 from perfsense.rules.n_plus_one.examples_query import INVALID, VALID
 from perfsense.rules.n_plus_one.helpers import helper_targets, query_chain
-from perfsense.rules.n_plus_one.sources import reportable, call_exit, call_text, repeating_loops
+from perfsense.rules.n_plus_one.sources import call_arguments, call_exit, call_text, repeating_loops, reportable
 from perfsense.scanner.callgraph import CallGraph
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import Call, FileFacts, Loop
@@ -73,15 +73,21 @@ class QueryInLoop(ProjectRule):
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         analysis = ctx.project.derived("n-plus-one:analysis", lambda p: Analysis(p, ctx.catalogs))
         graph = ctx.graph
+        seen: set[tuple] = set()
         for path in ctx.targets():
             facts = ctx.project.files[path]
             if not reportable(facts, bool(self.options.get("include-tests"))):
                 continue
             for call in facts.calls:
-                args = tuple(arg.text for arg in call.args)
+                args = (call_arguments(facts, call),)
                 loops = repeating_loops(facts, call.func, call.loop, call_exit(facts, call), args)
-                if loops:
-                    yield from self._call(analysis, graph, facts, call, loops, ctx)
+                if not loops:
+                    continue
+                for finding in self._call(analysis, graph, facts, call, loops, ctx):
+                    key = (path, loops[0].id, finding.message.split("`", 2)[1])
+                    if key not in seen:  # the same query written twice in one loop (if/else branches)
+                        seen.add(key)
+                        yield finding
             yield from self._iterations(analysis, facts)
 
     def _call(self, analysis: Analysis, graph: CallGraph, facts: FileFacts, call: Call, loops: list[Loop],

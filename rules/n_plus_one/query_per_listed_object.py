@@ -10,7 +10,7 @@ from perfsense.rules.n_plus_one.listings import (
     ADMINS, METHOD_FIELDS, SERIALIZERS, Listing, admin_listing, based_on, callee_of, field_call, list_display,
     meta_model, view_listings,
 )
-from perfsense.rules.n_plus_one.sources import ELEMENT, collected, reportable
+from perfsense.rules.n_plus_one.sources import ELEMENT, call_text, collected, reportable
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import ClassFact, FileFacts, Step, Value
 from perfsense.scanner.model import Category, Confidence, Finding, Severity, Span
@@ -97,7 +97,8 @@ class QueryPerListedObject(ProjectRule):
                 if nested and analysis.index.relation(model, steps[0].name) is not None \
                         and (rel := analysis.index.relation(model, steps[0].name)) and rel.many:
                     steps = steps + (Step("all"),)
-                use = (Value("obj", steps), call.span, nested and steps[-1].name == "all", f"{name} = …")
+                label = f"{name} = {code(call_text(facts, call))}(…)"
+                use = (Value("obj", steps), call.span, nested and steps[-1].name == "all", label)
                 if "." in source or nested:
                     yield from self._check(analysis, facts.path, use, listings, what, seen)
 
@@ -139,7 +140,7 @@ class QueryPerListedObject(ProjectRule):
                 if key in seen:
                     continue
                 seen.add(key)
-                yield self._finding(analysis, path, span, text + ("()" if called else ""), event, listing, what)
+                yield self._finding(analysis, path, span, text, event, listing, what)
             if outcome.events:
                 return
 
@@ -149,7 +150,7 @@ class QueryPerListedObject(ProjectRule):
             "annotate the value on the view's queryset, or prefetch what the field needs"
         return self.make(
             path=path, span=span, context=analysis.project.display_name(FunctionRef(path, 0)),
-            message=f"`{code(text)}` runs a query for every object {what} in {listing.where} "
+            message=f"`{text}` runs a query for every object {what} in {listing.where} "
                     f"(queryset `{code(_text(listing.queryset))}`); {remedy}.")
 
 
@@ -162,11 +163,11 @@ def _object_uses(facts: FileFacts, func: int) -> list[Use]:
     out: list[Use] = []
     for read in collected(facts).reads:
         if read.func == func and read.value.root == obj:
-            out.append((Value("obj", read.value.steps), read.span, False, read.text))
+            out.append((Value("obj", read.value.steps), read.span, False, code(read.text)))
     texts = dict(collected(facts).texts)
     for call in facts.calls:
         if call.func == func and call.callee.root == f"param:{obj}":
-            out.append((Value("obj", call.callee.steps), call.span, True, texts.get(call.id, "")))
+            out.append((Value("obj", call.callee.steps), call.span, True, code(texts.get(call.id, "")) + "()"))
     return out
 
 
