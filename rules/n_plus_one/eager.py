@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 ALL = "*"
-_QUOTED = re.compile(r"""^(['"])(.*)\1$""", re.S)
+_QUOTED = re.compile(r"""^(['"])(.*)\1$""", re.DOTALL)
 _FIRST_QUOTED = re.compile(r"""['"]([\w.]+)['"]""")
 _LOADER = re.compile(r"\b(joinedload|selectinload|subqueryload|contains_eager|immediateload|raiseload|"
                      r"noload|defaultload|Load)\(\s*([^(),]*)")

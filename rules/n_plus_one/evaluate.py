@@ -20,7 +20,6 @@ from perfsense.scanner.facts.model import FileFacts, Step, Value
 from perfsense.scanner.project import Project
 
 
-
 @dataclass(frozen=True, slots=True)
 class State:
     kind: str
@@ -63,9 +62,7 @@ class Outcome:
         star = self.last_element
         out = []
         for event in self.events:
-            if called and event.index == self.steps - 1:
-                out.append(event)
-            elif star >= 0 and event.element == star and event.index > star:
+            if called and event.index == self.steps - 1 or star >= 0 and event.element == star and event.index > star:
                 out.append(event)
         return out
 
@@ -188,9 +185,9 @@ def _django_lookup(ctx: Context, value: Value) -> tuple[State, int] | None:
             target = literals[-1].rsplit(".", 1)[-1] if literals else ("User" if name == "get_user_model" else "")
             keys = [key for key in ctx.index.by_name.get(target, ()) if ctx.index.models[key].framework == "django"]
             return State("django.model", keys[0] if len(keys) == 1 else None), k + 1
-    if steps and not steps[0].call and steps[0].name in ("objects", "_default_manager"):
-        if fw.patterns("external_models").match(value.root):
-            return State("django.model"), 0
+    if steps and not steps[0].call and steps[0].name in ("objects", "_default_manager") \
+            and fw.patterns("external_models").match(value.root):
+        return State("django.model"), 0
     return None
 
 

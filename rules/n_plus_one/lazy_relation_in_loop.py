@@ -1,14 +1,15 @@
 """`lazy-relation-in-loop`: a relation loaded once per item because the query did not load it."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 from perfsense.rules.n_plus_one.analysis import Analysis, code, loop_where
 from perfsense.rules.n_plus_one.collect import Collected, collect
 from perfsense.rules.n_plus_one.evaluate import Event, Outcome
 from perfsense.rules.n_plus_one.examples_lazy import INVALID, VALID
 from perfsense.rules.n_plus_one.helpers import instance_method
-from perfsense.rules.n_plus_one.sources import reportable, call_exit, call_text, collected, repeating_loops
+from perfsense.rules.n_plus_one.sources import call_exit, call_text, collected, repeating_loops, reportable
 from perfsense.scanner.engine.rule import Docs, FileContext, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import FileFacts, Loop, Step, Value
 from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity, Span
@@ -63,7 +64,7 @@ class LazyRelationInLoop(ProjectRule):
     )
     valid = VALID
     invalid = INVALID
-    default_options = {"include-tests": False}
+    default_options: ClassVar[Mapping[str, Any]] = {"include-tests": False}
 
     def collect(self, ctx: FileContext) -> Collected:
         return collect(ctx)

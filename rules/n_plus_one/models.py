@@ -16,7 +16,7 @@ from perfsense.scanner.patterns import PatternSet
 from perfsense.scanner.project import Project
 
 ModelKey = tuple[str, str]  # (path, class qualname)
-_KWARG = re.compile(r"^(\w+)=(.*)$", re.S)
+_KWARG = re.compile(r"^(\w+)=(.*)$", re.DOTALL)
 _ANNOTATION = re.compile(r"^\s*\w+\s*:\s*(?P<type>[^=]+?)\s*=")
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
 _WRAPPERS = frozenset({"Mapped", "DynamicMapped", "WriteOnlyMapped", "list", "List", "set", "Set", "Optional",
@@ -147,7 +147,7 @@ def _callee_text(project: Project, path: str, value: Value, patterns: PatternSet
     if not value.steps or not value.steps[-1].call:
         return None
     resolved = project.resolve(value, path)
-    callee = resolved.text[:-2] if resolved.text.endswith("()") else resolved.text
+    callee = resolved.text.removesuffix("()")
     return callee if patterns.match(callee) else None
 
 

@@ -1,12 +1,19 @@
 """`query-in-loop`: a query run once per item of a loop, directly or through helpers."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 from perfsense.rules.n_plus_one.analysis import Analysis, code, loop_where, site_query
 from perfsense.rules.n_plus_one.examples_query import INVALID, VALID
 from perfsense.rules.n_plus_one.helpers import helper_targets, query_chain
-from perfsense.rules.n_plus_one.sources import call_arguments, call_exit, call_text, repeating_loops, reportable
+from perfsense.rules.n_plus_one.sources import (
+    call_arguments,
+    call_exit,
+    call_text,
+    repeating_loops,
+    reportable,
+)
 from perfsense.scanner.callgraph import CallGraph
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import Call, FileFacts, Loop
@@ -68,7 +75,7 @@ class QueryInLoop(ProjectRule):
     )
     valid = VALID
     invalid = INVALID
-    default_options = {"include-tests": False, "max-helper-queries": 6}
+    default_options: ClassVar[Mapping[str, Any]] = {"include-tests": False, "max-helper-queries": 6}
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         analysis = ctx.project.derived("n-plus-one:analysis", lambda p: Analysis(p, ctx.catalogs))

@@ -1,14 +1,24 @@
 """`query-per-listed-object`: serializer fields and admin columns that query per object."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 from perfsense.rules.n_plus_one.analysis import Analysis, code, site_query
 from perfsense.rules.n_plus_one.evaluate import Context, Event, evaluate
 from perfsense.rules.n_plus_one.examples_listed import INVALID, VALID
 from perfsense.rules.n_plus_one.listings import (
-    ADMINS, METHOD_FIELDS, SERIALIZERS, Listing, admin_listing, based_on, callee_of, field_call, list_display,
-    meta_model, view_listings,
+    ADMINS,
+    METHOD_FIELDS,
+    SERIALIZERS,
+    Listing,
+    admin_listing,
+    based_on,
+    callee_of,
+    field_call,
+    list_display,
+    meta_model,
+    view_listings,
 )
 from perfsense.rules.n_plus_one.sources import ELEMENT, call_text, collected, reportable
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
@@ -54,7 +64,7 @@ class QueryPerListedObject(ProjectRule):
     )
     valid = VALID
     invalid = INVALID
-    default_options = {"include-tests": False}
+    default_options: ClassVar[Mapping[str, Any]] = {"include-tests": False}
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         analysis = ctx.project.derived("n-plus-one:analysis", lambda p: Analysis(p, ctx.catalogs))
@@ -106,7 +116,7 @@ class QueryPerListedObject(ProjectRule):
         found = admin_listing(analysis, facts.path, cls)
         if found is None:
             return
-        key, listing = found
+        _key, listing = found
         seen: set[tuple] = set()
         for column in list_display(cls):
             func = next((fid for m, fid in cls.methods if m == column), None)
