@@ -102,6 +102,9 @@ def callback_element(facts: FileFacts, func: int, param: str) -> Value | None:
     return None
 
 
+_WRAPPERS = frozenset({"enumerate", "list", "sorted", "reversed", "tuple"})
+
+
 def site_value(project: Project, facts: FileFacts, func: int, value: Value) -> Value:
     """A value as written at a site, with its root followed (locals, callback elements,
     imports, other modules)."""
@@ -113,7 +116,7 @@ def site_value(project: Project, facts: FileFacts, func: int, value: Value) -> V
     elif not root.startswith(("<", "./", "..", "local:", "self", "this")) and "." not in root and ":" not in root:
         base = name_value(facts, func, root)
         value = Value(base.root, base.steps + value.steps)
-    return project.resolve(value, facts.path, func)
+    return project.resolve(_unwrap(facts, func, value), facts.path, func)
 
 
 # --- loops ------------------------------------------------------------------------------
@@ -138,6 +141,22 @@ def repeating_loops(facts: FileFacts, func: int, loop: int | None, exit_kind: st
             continue
         out.append(current)
     return out
+
+
+def _unwrap(facts: FileFacts, func: int, value: Value) -> Value:
+    """`enumerate(orders)[*]` / `sorted(orders, …)[*]` -> `orders[*]`: the same rows."""
+    steps = value.steps
+    if facts.language != "python" or value.root not in _WRAPPERS or len(steps) < 2 or not steps[0].call \
+            or steps[0].name or not steps[0].args or not (steps[1].index and steps[1].name == "*"):
+        return value
+    inner = steps[0].args[0]
+    if not re.fullmatch(r"[A-Za-z_]\w*", inner):
+        return value
+    base = name_value(facts, func, inner)
+    rest = steps[2:]
+    if value.root == "enumerate" and rest and rest[0].index and rest[0].name != "*":
+        rest = rest[1:]  # `for i, order in enumerate(orders)` binds both names to the pair
+    return Value(base.root, base.steps + (ELEMENT,) + rest)
 
 
 def _uses(args: tuple[str, ...], names: tuple[str, ...]) -> bool:
