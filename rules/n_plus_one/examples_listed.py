@@ -74,6 +74,15 @@ VALID = (
             class InvoiceDetail(generics.RetrieveAPIView):
                 serializer_class = InvoiceSerializer
                 queryset = Invoice.objects.all()
+
+
+            class OpenInvoices(generics.ListAPIView):
+                serializer_class = InvoiceSerializer
+                queryset = Invoice.objects.all()
+
+                def get_queryset(self):
+                    return Invoice.objects.filter(total__gt=0).select_related("client").prefetch_related(
+                        "labels", "payments")
         """,
     }),
     Example(title="Admin: list_select_related", files={

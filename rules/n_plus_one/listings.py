@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from perfsense.rules.n_plus_one.analysis import Analysis
 from perfsense.rules.n_plus_one.eager import ALL, django_lookups
 from perfsense.rules.n_plus_one.models import ModelKey, model_of_name
-from perfsense.rules.n_plus_one.sources import eager_hook
+from perfsense.rules.n_plus_one.sources import collected, eager_hook
 from perfsense.scanner.facts.model import Call, ClassFact, FileFacts, Step, Value
 from perfsense.scanner.patterns import PatternSet
 from perfsense.scanner.project import FunctionRef
@@ -120,12 +120,13 @@ def _class_querysets(analysis: Analysis, path: str, cls: ClassFact) -> list[List
     project = analysis.project
     facts = project.files[path]
     values: list[tuple[int, Value]] = []
-    for klass, owner in project.class_chain(path, cls):
-        value = attribute(klass, "queryset")
-        if value is not None and owner == path:
-            values.append((0, project.resolve(value, path)))
-            break
     method = next((fid for name, fid in cls.methods if name == "get_queryset"), None)
+    if method is None or _uses_base_queryset(facts, method):
+        for klass, owner in project.class_chain(path, cls):
+            value = attribute(klass, "queryset")
+            if value is not None:
+                values.append((0, project.resolve(value, owner)))
+                break
     if method is not None:
         for call in facts.calls:
             if call.func == method and call.returned:
@@ -201,3 +202,11 @@ def _class_key(analysis: Analysis, path: str, value: Value) -> ModelKey | None:
     found = analysis.project.class_of(analysis.project.resolve(value, path))
     key = (found[1], found[0].qualname) if found is not None else None
     return key if key in analysis.index.models else None
+
+
+def _uses_base_queryset(facts: FileFacts, method: int) -> bool:
+    """`get_queryset` starts from `super().get_queryset()` or `self.queryset`."""
+    if any(c.func == method and c.callee.text.startswith("super().get_queryset") for c in facts.calls):
+        return True
+    return any(r.func == method and r.value.root == "self" and r.value.steps[:1] == (Step("queryset"),)
+               for r in collected(facts).reads)

@@ -20,6 +20,7 @@ from perfsense.rules.n_plus_one.listings import (
     meta_model,
     view_listings,
 )
+from perfsense.rules.n_plus_one.models import ModelKey
 from perfsense.rules.n_plus_one.sources import ELEMENT, call_text, collected, reportable
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import ClassFact, FileFacts, Step, Value
@@ -33,6 +34,7 @@ class QueryPerListedObject(ProjectRule):
     id = "query-per-listed-object"
     name = "QueryPerListedObject"
     category = Category.N_PLUS_ONE
+    languages = ("python",)
     severity = Severity.WARNING
     confidence = Confidence.MEDIUM
     summary = "A serializer field or admin column runs a query for every object a list view renders."
@@ -67,6 +69,7 @@ class QueryPerListedObject(ProjectRule):
     default_options: ClassVar[Mapping[str, Any]] = {"include-tests": False}
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
+        self._seen: set[tuple] = set()
         analysis = ctx.project.derived("n-plus-one:analysis", lambda p: Analysis(p, ctx.catalogs))
         for path in ctx.targets():
             facts = ctx.project.files[path]
@@ -85,31 +88,40 @@ class QueryPerListedObject(ProjectRule):
         listings = [lst for lst in view_listings(analysis, Value(f"{facts.module}.{cls.qualname}"))]
         if not listings:
             return
-        seen: set[tuple] = set()
-        used: set[int] = set()
         what = f"`{cls.name}` serializes"
+        done: set[str] = set()
+        for klass, owner in analysis.project.class_chain(facts.path, cls):
+            yield from self._fields(analysis, analysis.project.files[owner], klass, model, listings, what, done)
+
+    def _fields(self, analysis: Analysis, facts: FileFacts, cls: ClassFact, model: ModelKey,
+                listings: list[Listing], what: str, done: set[str]) -> Iterable[Finding]:
+        """The declared fields of one class of a serializer's hierarchy (subclasses first)."""
+        used: set[int] = set()
+        seen = self._seen
         for name, value, _text in cls.attributes:
-            if value is None or not value.steps or not value.steps[-1].call:
+            if name in done or value is None or not value.steps or not value.steps[-1].call:
                 continue
+            done.add(name)
             callee = callee_of(analysis.project.resolve(value, facts.path))
             call = field_call(facts, cls, value, used)
             if METHOD_FIELDS.match(callee.text):
                 method = _method_name(value) or f"get_{name}"
-                func = next((fid for m, fid in cls.methods if m == method), None)
-                if func is not None:
-                    for use in _object_uses(facts, func):
-                        yield from self._check(analysis, facts.path, use, listings, what, seen)
-                    yield from self._queries(analysis, facts, func, listings[0], what, seen)
+                ref = _method(analysis, facts.path, cls, method)
+                if ref is not None:
+                    owner = analysis.project.files[ref.path]
+                    for use in _object_uses(owner, ref.id):
+                        yield from self._check(analysis, ref.path, use, listings, what, seen)
+                    yield from self._queries(analysis, owner, ref.id, listings[0], what, seen)
             elif call is not None:
                 source = _source(value) or name
                 steps = tuple(Step(part) for part in source.split(".") if part and part != "*")
                 nested = analysis.project.class_of(callee) is not None
-                if nested and analysis.index.relation(model, steps[0].name) is not None \
-                        and (rel := analysis.index.relation(model, steps[0].name)) and rel.many:
+                rel = analysis.index.relation(model, steps[0].name) if steps else None
+                if nested and rel is not None and rel.many:
                     steps = steps + (Step("all"),)
                 label = f"{name} = {code(call_text(facts, call))}(…)"
                 use = (Value("obj", steps), call.span, nested and steps[-1].name == "all", label)
-                if "." in source or nested:
+                if steps and ("." in source or nested):
                     yield from self._check(analysis, facts.path, use, listings, what, seen)
 
     def _admin(self, analysis: Analysis, facts: FileFacts, cls: ClassFact) -> Iterable[Finding]:
@@ -131,8 +143,8 @@ class QueryPerListedObject(ProjectRule):
             if call.func != func or call.callee.root.startswith("param:"):
                 continue
             query = site_query(analysis.project, facts, call, analysis.catalogs)
-            if query is not None and (call.span, query.label) not in seen:
-                seen.add((call.span, query.label))
+            if query is not None and (facts.path, call.span, query.label) not in seen:
+                seen.add((facts.path, call.span, query.label))
                 yield self._finding(analysis, facts.path, call.span, query.label, query.event, listing, what)
 
     def _check(self, analysis: Analysis, path: str, use: Use, listings: list[Listing], what: str,
@@ -146,7 +158,7 @@ class QueryPerListedObject(ProjectRule):
             element = listing.queryset.extend(ELEMENT)
             outcome = evaluate(ctx, Value(element.root, element.steps + value.steps), called=called)
             for event in outcome.at_site(called):
-                key = (span, event.relation or event.method)
+                key = (path, span, event.relation or event.method)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -179,6 +191,14 @@ def _object_uses(facts: FileFacts, func: int) -> list[Use]:
         if call.func == func and call.callee.root == f"param:{obj}":
             out.append((Value("obj", call.callee.steps), call.span, True, code(texts.get(call.id, "")) + "()"))
     return out
+
+
+def _method(analysis: Analysis, path: str, cls: ClassFact, name: str) -> FunctionRef | None:
+    for klass, owner in analysis.project.class_chain(path, cls):
+        for method, func_id in klass.methods:
+            if method == name:
+                return FunctionRef(owner, func_id)
+    return None
 
 
 def _method_name(value: Value) -> str:
