@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from perfsense.rules.n_plus_one.catalog import Orm, orm
 from perfsense.rules.n_plus_one.evaluate import Context, Event, Outcome, evaluate
 from perfsense.rules.n_plus_one.models import ModelIndex, ModelKey, model_index
-from perfsense.rules.n_plus_one.sources import call_arguments, call_text, eager_hook, site_value
+from perfsense.rules.n_plus_one.sources import call_arguments, call_text, eager_hook, scope_chain, site_value
 from perfsense.scanner.catalog import Catalogs
-from perfsense.scanner.facts.model import Call, FileFacts, Loop, Value
+from perfsense.scanner.facts.model import Call, FileFacts, Loop, Step, Value
 from perfsense.scanner.project import FunctionRef, Project
 
 
@@ -39,7 +39,7 @@ class Analysis:
 
     def call(self, facts: FileFacts, call: Call) -> Outcome:
         ctx = self.context(facts.path, call.func)
-        value = site_value(self.project, facts, call.func, call.callee)
+        value = self.resolved(facts, call.func, call.callee)
         return evaluate(ctx, value, called=True, awaited=call.awaited or call.returned,
                         arguments=call_arguments(facts, call))
 
@@ -50,7 +50,32 @@ class Analysis:
         return self.evaluate_in(facts, func, self.resolved(facts, func, value), True, awaited)
 
     def resolved(self, facts: FileFacts, func: int, value: Value) -> Value:
-        return site_value(self.project, facts, func, value)
+        resolved = site_value(self.project, facts, func, value)
+        if resolved.root.startswith("param:") and self.orm.transactions:
+            client = self._transaction_client(facts, func, resolved.root[6:])
+            if client is not None:
+                return Value(client.root, client.steps + resolved.steps)
+        return resolved
+
+    def _transaction_client(self, facts: FileFacts, func: int, name: str) -> Value | None:
+        """`tx` in `prisma.$transaction(async (tx) => …)`: the client the callback gets."""
+        for scope in scope_chain(facts, func):
+            fn = facts.functions[scope]
+            if name not in fn.params:
+                continue
+            if fn.callback_of is None or fn.params[:1] != (name,):
+                return None
+            call = facts.calls[fn.callback_of]
+            callee = site_value(self.project, facts, call.func, call.callee)
+            if not callee.steps or callee.steps[-1].call:
+                return None
+            receiver = Value(callee.root, callee.steps[:-1])
+            state = evaluate(self.context(facts.path, call.func), receiver).state
+            for method, kind, param in self.orm.transactions:
+                if state is not None and callee.steps[-1].name == method and state.kind == kind:
+                    return receiver.extend(Step(param)) if param else receiver
+            return None
+        return None
 
     def evaluate_in(self, facts: FileFacts, func: int, value: Value, called: bool, awaited: bool = False) -> Outcome:
         """Evaluate an already resolved value in the context of a function."""

@@ -57,6 +57,7 @@ class Orm:
     batched_args: dict[str, PatternSet]
     consumers: frozenset[str]
     custom: tuple[tuple[PatternSet, str], ...] = ()  # the user's own query functions, with their batch form
+    transactions: tuple[tuple[str, str, str], ...] = ()  # (method, receiver kind, parameter attribute)
 
     def custom_query(self, callee: str) -> str | None:
         """The batched alternative of a user-declared query function (`""` when none is given)."""
@@ -111,7 +112,9 @@ def _compile(catalogs: Catalogs) -> Orm:
     for entry in entries if isinstance(entries, list) else ():
         if isinstance(entry, dict) and entry.get("call"):
             custom.append((PatternSet([str(entry["call"])]), str(entry.get("batch") or "")))
-    return Orm(frameworks, kinds, handles, batched, consumers, tuple(custom))
+    transactions = tuple((str(t.get("method", "")), str(t.get("receiver", "")), str(t.get("param") or ""))
+                         for t in data.get("transactions") or () if isinstance(t, dict))
+    return Orm(frameworks, kinds, handles, batched, consumers, tuple(custom), transactions)
 
 
 def orm(catalogs: Catalogs) -> Orm:

@@ -316,6 +316,29 @@ INVALID = (
             }
         """,
     }),
+    Example(title="Queries through the client a transaction callback receives", language="typescript", code="""
+        import { PrismaClient } from '@prisma/client';
+        import { DataSource } from 'typeorm';
+
+        const prisma = new PrismaClient();
+        const dataSource = new DataSource({ type: 'postgres' });
+
+        export async function deactivate(ids: string[]) {
+          await prisma.$transaction(async (tx) => {
+            for (const id of ids) {
+              await tx.user.update({ where: { id }, data: { active: false } });  // expect
+            }
+          });
+        }
+
+        export async function audit(ids: number[]) {
+          await dataSource.transaction(async (manager) => {
+            for (const id of ids) {
+              await manager.insert('audit', { id, at: new Date() });  // expect
+            }
+          });
+        }
+    """),
     Example(title="A helper in another file that queries, called in a loop", files={
         "shop/__init__.py": "",
         "shop/models.py": """
