@@ -9,7 +9,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import tree_sitter as ts
 
@@ -17,6 +17,7 @@ from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts import jsvalues, pyvalues
 from perfsense.scanner.facts.model import FileFacts, Step, Value
 from perfsense.scanner.model import Span
+from perfsense.scanner.parse import captures
 
 MAX_READS = 20000
 
@@ -34,14 +35,16 @@ class Read:
 @dataclass(frozen=True, slots=True)
 class Collected:
     reads: tuple[Read, ...] = ()
-    exits: tuple[tuple[int, str], ...] = ()  # (Call.id, "break" | "return")
-    texts: tuple[tuple[int, str], ...] = ()  # (Call.id, callee source text)
-    arguments: tuple[tuple[int, str], ...] = ()  # (Call.id, argument source text)
+    exits: dict[int, str] = field(default_factory=dict)  # Call.id -> "break" | "return"
+    texts: dict[int, str] = field(default_factory=dict)  # Call.id -> callee source text
+    arguments: dict[int, str] = field(default_factory=dict)  # Call.id -> argument source text
 
 
-PY = {"attr": "attribute", "call": "call", "block": "block", "exits": {
+PY = {"attr": "attribute", "call": "call", "block": "block",
+      "query": "(call) @call (attribute) @attr (interpolation) @attr", "exits": {
     "break_statement": "break", "return_statement": "return", "raise_statement": "return"}}
-JS = {"attr": "member_expression", "call": "call_expression", "block": "statement_block", "exits": {
+JS = {"attr": "member_expression", "call": "call_expression", "block": "statement_block",
+      "query": "(call_expression) @call (new_expression) @call (member_expression) @attr", "exits": {
     "break_statement": "break", "return_statement": "return", "throw_statement": "return"}}
 FUNCTION_TYPES = frozenset({"function_definition", "lambda", *jsvalues.FUNCTION_NODES})
 LOOP_TYPES = frozenset({"for_statement", "while_statement", "for_in_statement", "do_statement",
@@ -71,61 +74,86 @@ class _Collector:
         self.arguments: list[tuple[int, str]] = []
 
     def run(self) -> Collected:
-        callback_loops = {lp.func: lp.id for lp in self.facts.loops if lp.kind == "callback"}
+        self.callback_loops = {lp.func: lp.id for lp in self.facts.loops if lp.kind == "callback"}
+        self.context: dict[int, tuple[int, int | None]] = {}  # node id -> (func, loop), memoised
         calls = (self.lang["call"], "new_expression")
-        stack: list[tuple[ts.Node, int, int | None]] = [(self.ctx.root, 0, None)]
-        while stack:
-            node, func, loop = stack.pop()
+        for _name, node in captures(self.ctx.language, self.lang["query"], self.ctx.root):
             kind = node.type
-            if kind in FUNCTION_TYPES:
-                key = self._key(node)
-                if key in self.functions:
-                    func = self.functions[key]
-                    loop = callback_loops.get(func)
-            elif kind in calls:
-                self._call(node, self._key(node), func, loop)
-            elif kind == self.lang["attr"] or (kind == "interpolation" and loop is not None):
-                self._read(node, func, loop)
-            elif kind in LOOP_TYPES:
-                key = self._key(node)
-                if key in self.loops:
-                    stack.extend(reversed(self._loop_children(node, func, loop, self.loops[key])))
-                    continue
-            stack.extend((child, func, loop) for child in reversed(node.named_children))
-        return Collected(tuple(self.reads[:MAX_READS]), tuple(self.exits), tuple(self.texts),
-                         tuple(self.arguments))
+            if kind in calls:
+                self._call(node, self._key(node))
+            elif self._maximal(node):
+                self._read(node)
+        return Collected(tuple(self.reads[:MAX_READS]), dict(self.exits), dict(self.texts),
+                         dict(self.arguments))
 
     def _key(self, node: ts.Node) -> tuple:
-        span = self.ctx.span(node)
+        span = self.ctx.source.node_span(node)
         return span.start, span.end
 
-    def _loop_children(self, node: ts.Node, func: int, outer: int | None,
-                       ids: list[int]) -> list[tuple[ts.Node, int, int | None]]:
-        ids = [i for i in ids if self.facts.loops[i].func == func] or ids
+    def _where(self, node: ts.Node) -> tuple[int, int | None]:
+        """(Function.id, innermost Loop.id) of the code at `node`, walking up the tree."""
+        loop: int | None = None
+        child, parent = node, node.parent
+        visited: list[int] = []
+        while parent is not None:
+            known = self.context.get(child.id)
+            if known is not None and loop is None:
+                result = known
+                break
+            visited.append(child.id)
+            kind = parent.type
+            if kind in FUNCTION_TYPES:
+                func = self.functions.get(self._key(parent))
+                if func is not None:
+                    result = (func, loop if loop is not None else self.callback_loops.get(func))
+                    break
+            elif loop is None and kind in LOOP_TYPES:
+                ids = self.loops.get(self._key(parent))
+                if ids:
+                    loop = self._loop_of(parent, child, ids)
+            child, parent = parent, parent.parent
+        else:
+            result = (0, loop)
+        if loop is None:
+            for node_id in visited:  # only loop-free paths are shared (a loop depends on the child)
+                self.context[node_id] = result
+        return result
+
+    def _loop_of(self, node: ts.Node, child: ts.Node, ids: list[int]) -> int | None:
+        """The loop of `node` (a loop statement or comprehension) that repeats its `child`."""
         if node.type in pyvalues.COMPREHENSIONS:
-            out = []
-            current = outer
-            clause_index = 0
-            for child in node.named_children:
-                if child.type == "for_in_clause":
-                    out.append((child, func, current))
-                    current = ids[min(clause_index, len(ids) - 1)]
-                    clause_index += 1
-            inner = ids[-1]
-            out.extend((child, func, inner) for child in node.named_children if child.type != "for_in_clause")
-            return out
-        inner = ids[0]
+            clauses = [c.id for c in node.named_children if c.type == "for_in_clause"]
+            if child.id in clauses:
+                index = clauses.index(child.id)
+                return ids[min(index - 1, len(ids) - 1)] if index > 0 else None
+            return ids[-1]
+        if node.type in ("while_statement", "do_statement"):
+            return ids[0]
         once = {c.id for c in (node.child_by_field_name("left"), node.child_by_field_name("right"),
                                node.child_by_field_name("initializer")) if c is not None}
-        if node.type in ("while_statement", "do_statement"):
-            once = set()
-        return [(child, func, outer if child.id in once else inner) for child in node.named_children]
+        return None if child.id in once else ids[0]
+
+    def _maximal(self, node: ts.Node) -> bool:
+        if node.type == "interpolation":
+            return True
+        parent = node.parent
+        if parent is None:
+            return True
+        if parent.type == self.lang["attr"] and parent.child_by_field_name("object") == node:
+            return False
+        if parent.type in (self.lang["call"], "new_expression") and \
+                (parent.child_by_field_name("function") or parent.child_by_field_name("constructor")) == node:
+            return False  # a callee: the call covers it
+        return not (parent.type in ASSIGN_TYPES and parent.child_by_field_name("left") == node)
 
     # --- calls ---------------------------------------------------------------------------
-    def _call(self, node: ts.Node, key: tuple, func: int, loop: int | None) -> None:
+    def _call(self, node: ts.Node, key: tuple) -> None:
         call_id = self.calls.get(key)
         if call_id is None:
             return
+        loop = self.facts.calls[call_id].loop
+        if loop is None and self.facts.functions[self.facts.calls[call_id].func].callback_of is not None:
+            loop = self._where(node)[1]
         function = node.child_by_field_name("function") or node.child_by_field_name("constructor")
         if function is not None:
             self.texts.append((call_id, self.ctx.text(function, 80)))
@@ -157,28 +185,20 @@ class _Collector:
         return ""
 
     # --- reads ---------------------------------------------------------------------------
-    def _read(self, node: ts.Node, func: int, loop: int | None) -> None:
-        if len(self.reads) >= MAX_READS or (loop is None and func not in self.methods):
+    def _read(self, node: ts.Node) -> None:
+        if len(self.reads) >= MAX_READS:
             return
+        func, loop = self._where(node)
         if node.type == "interpolation":
-            self._interpolation(node, func, loop)
+            if loop is not None:
+                self._interpolation(node, func, loop)
             return
-        parent = node.parent
-        if parent is not None:
-            if parent.type == self.lang["attr"] and parent.child_by_field_name("object") == node:
-                return  # not maximal
-            if parent.type in (self.lang["call"], "new_expression") and \
-                    (parent.child_by_field_name("function") or parent.child_by_field_name("constructor")) == node:
-                return  # a callee: the call covers it
-            if parent.type in ASSIGN_TYPES and parent.child_by_field_name("left") == node:
-                return
-            if parent.type in ("delete_statement", "unary_expression") and self.ctx.language != "python" \
-                    and parent.type == "unary_expression" and self.ctx.text(parent, 7).startswith("delete"):
-                return
+        if loop is None and func not in self.methods:
+            return
         raw = self._value(node, func)
         if raw is None or raw.root.startswith("<"):
             return
-        self.reads.append(Read(func, loop, raw, self.ctx.span(node), self.ctx.text(node, 80),
+        self.reads.append(Read(func, loop, raw, self.ctx.source.node_span(node), self.ctx.text(node, 80),
                                self._exit(node) if loop is not None else ""))
 
     def _interpolation(self, node: ts.Node, func: int, loop: int | None) -> None:
@@ -188,7 +208,7 @@ class _Collector:
         raw = pyvalues.value_of(expr, func, self.ctx.source).value
         if raw.root.startswith("<"):
             return
-        self.reads.append(Read(func, loop, raw.extend(Step("__str__")), self.ctx.span(expr),
+        self.reads.append(Read(func, loop, raw.extend(Step("__str__")), self.ctx.source.node_span(expr),
                                self.ctx.text(expr, 80), self._exit(node)))
 
     def _value(self, node: ts.Node, func: int) -> Value | None:

@@ -165,15 +165,15 @@ def _uses(args: tuple[str, ...], names: tuple[str, ...]) -> bool:
 
 
 def call_exit(facts: FileFacts, call: Call) -> str:
-    return dict(collected(facts).exits).get(call.id, "")
+    return collected(facts).exits.get(call.id, "")
 
 
 def call_text(facts: FileFacts, call: Call) -> str:
-    return dict(collected(facts).texts).get(call.id, "")
+    return collected(facts).texts.get(call.id, "")
 
 
 def call_arguments(facts: FileFacts, call: Call) -> str:
-    return dict(collected(facts).arguments).get(call.id, "")
+    return collected(facts).arguments.get(call.id, "")
 
 
 # --- eager loading written around a query -----------------------------------------------
