@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from perfsense.rules.n_plus_one.catalog import Kind, Orm, family_of
 from perfsense.rules.n_plus_one.eager import ALL, django_lookups, sqlalchemy_loaded
 from perfsense.rules.n_plus_one.models import ModelIndex, ModelKey, model_of_name
+from perfsense.rules.n_plus_one.sources import name_value
 from perfsense.scanner.facts.model import FileFacts, Step, Value
 from perfsense.scanner.project import Project
 
@@ -404,6 +405,21 @@ def _sqlalchemy_relation(ctx: Context, name: str, i: int, state: State) -> Resul
 _SELECT = re.compile(r"^(?:[\w.]*\.)?(?:select|query)\(\s*([A-Za-z_][\w.]*)\s*[,)]")
 
 
+def _statement(ctx: Context, name: str, state: State) -> State:
+    """`session.scalars(stmt)` with `stmt = select(Order).options(selectinload(…))` earlier."""
+    value = name_value(ctx.facts, ctx.func, name)
+    steps = value.steps
+    head = value.root.rsplit(".", 1)[-1]
+    if head != "select" or not steps or not steps[0].call or not steps[0].args:
+        return state
+    model = model_of_name(ctx.index, ctx.project, ctx.facts.path, steps[0].args[0])
+    eager = state.eager
+    for step in steps[1:]:
+        if step.name == "options":
+            eager = eager | sqlalchemy_loaded(step.args)
+    return replace(state, model=model, eager=eager)
+
+
 def _sqlalchemy_chain(ctx: Context, step: Step, state: State) -> State:
     """Track the queried model and the loader options along a SQLAlchemy chain."""
     if step.name in ("query", "get", "get_one") and step.args:
@@ -412,6 +428,8 @@ def _sqlalchemy_chain(ctx: Context, step: Step, state: State) -> State:
         found = _SELECT.match(step.args[0])
         if found:
             state = replace(state, model=model_of_name(ctx.index, ctx.project, ctx.facts.path, found.group(1)))
+        elif re.fullmatch(r"[A-Za-z_]\w*", step.args[0]):
+            state = _statement(ctx, step.args[0], state)
         state = replace(state, rows=step.name in ("execute", "stream", "exec"))
     elif step.name == "scalars":
         state = replace(state, rows=False)

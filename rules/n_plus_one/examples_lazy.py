@@ -125,6 +125,11 @@ VALID = (
             def badges(session: Session):
                 members = session.scalars(select(Member).options(joinedload(Member.team))).all()
                 return [(m.team.name, len(m.badges)) for m in members]
+
+
+            def team_sizes(session: Session):
+                stmt = select(Team).where(Team.name != "").options(selectinload(Team.members))
+                return {team.name: len(team.members) for team in session.scalars(stmt)}
         """,
     }),
 )
@@ -180,12 +185,17 @@ INVALID = (
             from sqlalchemy import select
             from sqlalchemy.orm import Session
 
-            from .models import Member
+            from .models import Member, Team
 
 
             def team_names(session: Session):
                 members = session.scalars(select(Member)).all()
                 return [member.team.name for member in members]  # expect
+
+
+            def rosters(session: Session):
+                stmt = select(Team).order_by(Team.name)
+                return {team.name: [m.id for m in team.members] for team in session.scalars(stmt)}  # expect
         """,
     }),
     Example(title="Sequelize association getter per row", files={
