@@ -267,6 +267,8 @@ def _attribute(ctx: Context, step: Step, i: int, state: State, kind: Kind) -> Re
         return _django_relation(ctx, name, i, state)
     if state.kind == "sqlalchemy.instance":
         return _sqlalchemy_relation(ctx, name, i, state)
+    if state.kind == "typeorm.instance":
+        return _typeorm_relation(ctx, name, i, state)
     return None, None
 
 
@@ -312,6 +314,8 @@ def _next(ctx: Context, step: Step, state: State, kind: Kind, target: str, fresh
         new = replace(new, rows=True)
     if kind.framework == "sqlalchemy":
         new = _sqlalchemy_chain(ctx, step, new)
+    elif kind.framework == "typeorm":
+        new = _typeorm_chain(ctx, step, new)
     return new
 
 
@@ -435,4 +439,28 @@ def _sqlalchemy_chain(ctx: Context, step: Step, state: State) -> State:
         state = replace(state, rows=False)
     if step.name == "options" or step.args:
         state = replace(state, eager=state.eager | sqlalchemy_loaded(step.args))
+    return state
+
+
+def _typeorm_relation(ctx: Context, name: str, i: int, state: State) -> Result:
+    """Reading a lazy relation (`customer: Promise<Customer>`) loads it, one query per row."""
+    if state.model is None:
+        return None, None
+    rel = ctx.index.relation(state.model, name)
+    if rel is None or rel.eager or ALL in state.eager or name in state.eager:
+        return None, None
+    remedy = ctx.orm.frameworks["typeorm"].remedy("lazy").replace("{name}", name)
+    return Event(i, True, "typeorm", "typeorm.instance", name, remedy, state.element, relation=name,
+                 owner=state.model, target=rel.target), None
+
+
+def _typeorm_chain(ctx: Context, step: Step, state: State) -> State:
+    """The entity a repository or a `find(Entity, …)` is for, and `relations` loaded."""
+    if step.name in ("getRepository", "getTreeRepository", "find", "findBy", "findOne", "findOneBy",
+                     "createQueryBuilder") and step.args and re.fullmatch(r"[A-Za-z_$][\w$]*", step.args[0]):
+        model = model_of_name(ctx.index, ctx.project, ctx.facts.path, step.args[0])
+        state = replace(state, model=model or state.model)
+    if any("relations" in arg or "leftJoinAndSelect" in step.name or "innerJoinAndSelect" in step.name
+           for arg in step.args):
+        state = replace(state, eager=state.eager | {ALL})
     return state

@@ -66,7 +66,43 @@ _SQLA_MODELS = """
         member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
 """
 
+_TYPEORM_ENTITIES = """
+            import { Column, Entity, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+
+            @Entity()
+            export class Team {
+              @PrimaryGeneratedColumn()
+              id: number;
+
+              @Column()
+              name: string;
+            }
+
+            @Entity()
+            export class Player {
+              @PrimaryGeneratedColumn()
+              id: number;
+
+              @ManyToOne(() => Team)
+              team: Promise<Team>;
+            }
+        """
+
 VALID = (
+    Example(title="TypeORM: lazy relation loaded with the query", files={
+        "src/entities.ts": _TYPEORM_ENTITIES,
+        "src/teams.ts": """
+            import { DataSource } from 'typeorm';
+            import { Player } from './entities';
+
+            const db = new DataSource({ type: 'postgres' });
+
+            export async function teamIds() {
+              const players = await db.getRepository(Player).find({ relations: { team: true } });
+              return Promise.all(players.map(async (player) => (await player.team).id));
+            }
+        """,
+    }),
     Example(title="Django: relations loaded with the query", files={
         "library/__init__.py": "",
         "library/models.py": _MODELS,
@@ -221,6 +257,24 @@ INVALID = (
             }
 
             module.exports = { feed };
+        """,
+    }),
+    Example(title="TypeORM: a lazy relation read per row", files={
+        "src/entities.ts": _TYPEORM_ENTITIES,
+        "src/teams.ts": """
+            import { DataSource } from 'typeorm';
+            import { Player } from './entities';
+
+            const db = new DataSource({ type: 'postgres' });
+
+            export async function teamNames() {
+              const players = await db.getRepository(Player).find();
+              const names: string[] = [];
+              for (const player of players) {
+                names.push((await player.team).name);  // expect
+              }
+              return names;
+            }
         """,
     }),
 )

@@ -30,7 +30,8 @@ class LazyRelationInLoop(ProjectRule):
             read on each row that the query did not load: Django foreign keys and one-to-one
             fields (`order.customer.name`), reverse and many-to-many managers
             (`order.items.all()`, `.count()`), generic foreign keys, SQLAlchemy `relationship()`
-            attributes with the default lazy loading, Sequelize association getters
+            attributes with the default lazy loading, TypeORM lazy relations
+            (`customer: Promise<Customer>`), Sequelize association getters
             (`order.getUser()`), including relations read inside model properties, methods and
             `__str__` used in the loop. Relations come from the project's models
             (`models.py` files, declarative classes), so a nested `item.product.name` in a loop
@@ -38,7 +39,7 @@ class LazyRelationInLoop(ProjectRule):
             relation: `select_related`, `prefetch_related`, `Prefetch(…)` (also added in a later
             `qs = qs.select_related(…)`), `.values()`/`.values_list()` rows, SQLAlchemy
             `joinedload`/`selectinload`/`subqueryload`/`contains_eager`/`raiseload` options or
-            an eager `lazy=` strategy on the relationship.
+            an eager `lazy=` strategy on the relationship, TypeORM `relations`.
         """,
         why="""
             Reading an unloaded relation runs a query, silently, for every row: a list of 200

@@ -96,7 +96,8 @@ def model_index(project: Project, orm: Orm) -> ModelIndex:
 
 def _build(project: Project, orm: Orm) -> ModelIndex:
     index = ModelIndex()
-    frameworks = [fw for fw in orm.frameworks.values() if fw.model_bases or fw.model_fields]
+    frameworks = [fw for fw in orm.frameworks.values()
+                  if fw.model_bases or fw.model_fields or fw.data.get("model_decorators")]
     pending: list[tuple[ClassFact, str]] = []
     for path in sorted(project.files):
         facts = project.files[path]
@@ -126,6 +127,8 @@ def _build(project: Project, orm: Orm) -> ModelIndex:
             _django_relations(index, project, model, cls, fw)
         elif model.framework == "sqlalchemy":
             _sqlalchemy_relations(index, project, model, cls, fw)
+        elif model.framework == "typeorm":
+            _typeorm_relations(index, model, cls, fw)
     return index
 
 
@@ -139,6 +142,9 @@ def _direct_framework(project: Project, path: str, cls: ClassFact, frameworks: l
             for _name, value, _text in cls.attributes:
                 if value is not None and _callee_text(project, path, value, fw.model_fields):
                     return fw
+        decorators = fw.patterns("model_decorators")
+        if decorators and any(decorators.match(project.resolve(Value(d.root), path).text) for d in cls.decorators):
+            return fw
     return None
 
 
@@ -268,10 +274,20 @@ def model_of_name(index: ModelIndex, project: Project, path: str, name: str) -> 
         return None
     if (path, name) in index.models:
         return path, name
-    found = project.class_of(project.resolve(Value(_qualify(facts, name)), path))
+    root = _qualify(facts, name) if facts.language == "python" else _js_qualify(facts, name)
+    found = project.class_of(project.resolve(Value(root), path))
     if found is not None and (found[1], found[0].qualname) in index.models:
         return found[1], found[0].qualname
     return None
+
+
+def _js_qualify(facts, name: str) -> str:
+    from perfsense.scanner.facts.jsvalues import module_root
+
+    for imp in facts.imports:
+        if imp.local == name:
+            return module_root(imp.module, imp.name).root
+    return f"{facts.module}:{name}"
 
 
 def _by_name(index: ModelIndex, name: str, framework: str) -> ModelKey | None:
@@ -323,3 +339,24 @@ def _sqlalchemy_relations(index: ModelIndex, project: Project, model: Model, cls
                 back.group(1), None, model.key,
                 eager=bool(back_eager and back_eager.group(1) in eager),
                 dynamic=bool(back_eager and back_eager.group(1) in dynamic))
+
+
+# --- TypeORM ------------------------------------------------------------------------
+_TS_FIELD = re.compile(r"@(\w+)\([^\n]*\)\s*(?:\w+\s+)*(\w+)[!?]?\s*:\s*([^;=\n]+)", re.DOTALL)
+
+
+def _typeorm_relations(index: ModelIndex, model: Model, cls: ClassFact, fw: Framework) -> None:
+    """`@ManyToOne(() => Customer) customer: Promise<Customer>`: a lazy relation (loaded by
+    reading the property); without `Promise<…>` the relation is only there when the query
+    loaded it (`relations`), and reading it runs no query."""
+    kinds = set(fw.data.get("relation_decorators") or ())
+    for name, _value, text in cls.attributes:
+        found = _TS_FIELD.search(text)
+        if found is None or found.group(1) not in kinds:
+            continue
+        type_text = found.group(3).strip()
+        lazy = type_text.startswith("Promise<")
+        names = [n for n in _IDENT.findall(type_text) if n not in ("Promise", "Array")]
+        target = _by_name(index, names[0], "typeorm") if names else None
+        model.relations[name] = Relation(name, "[]" in type_text or "Array<" in type_text, target,
+                                         target_name=names[0] if names else "", eager=not lazy)
