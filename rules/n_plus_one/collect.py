@@ -156,7 +156,7 @@ class _Collector:
             loop = self._where(node)[1]
         function = node.child_by_field_name("function") or node.child_by_field_name("constructor")
         if function is not None:
-            self.texts.append((call_id, self.ctx.text(function, 80)))
+            self.texts.append((call_id, self.ctx.text(function, 300)))
         arguments = node.child_by_field_name("arguments")
         if arguments is not None and arguments.named_child_count:
             self.arguments.append((call_id, self.ctx.text(arguments, 300)))

@@ -26,8 +26,9 @@ def helper_targets(analysis: Analysis, graph: CallGraph, facts: FileFacts, call:
 def instance_method(analysis: Analysis, outcome: Outcome) -> FunctionRef | None:
     """The model method named by the step the walk stopped at, on a model instance."""
     before = outcome.before
-    if before is None or before.model is None or not before.kind.endswith(".instance"):
-        return None
+    if before is None or before.model is None or not before.kind.endswith(".instance") \
+            or outcome.stopped != outcome.steps - 1:
+        return None  # not a method of a model row, or not the method this site calls
     return analysis.method(before.model, outcome.stopped_name)
 
 

@@ -26,7 +26,7 @@ def collected(facts: FileFacts) -> Collected:
 
 
 # --- files worth reporting on ---------------------------------------------------------
-_TEST_DIRS = frozenset({"test", "tests", "__tests__", "testing", "spec", "specs"})
+_TEST_DIR = re.compile(r"^(tests?|__tests__|testing|specs?|e2e|test_?utils|.*[-_]tests?|tests?[-_].*)$")
 _TEST_FILE = re.compile(r"^(test_.*\.py|.*_tests?\.py|tests\.py|conftest\.py|.*\.(test|spec)\.[cm]?[jt]sx?)$")
 
 
@@ -40,7 +40,7 @@ def reportable(facts: FileFacts, include_tests: bool) -> bool:
     if include_tests:
         return True
     parts = facts.path.split("/")
-    return not (_TEST_DIRS & set(parts[:-1]) or _TEST_FILE.match(parts[-1]))
+    return not (any(_TEST_DIR.match(part) for part in parts[:-1]) or _TEST_FILE.match(parts[-1]))
 
 
 # --- names ------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def repeating_loops(facts: FileFacts, func: int, loop: int | None, exit_kind: st
             continue
         if exit_kind == "break" and index == 0 and same_function:
             continue
-        if current.small_literal or current.kind in ("while", "do"):
+        if current.small_literal or current.kind in ("while", "do") or _constant(current.iter_text):
             continue
         if current.kind == "for" and facts.language != "python" and ".length" not in current.iter_text \
                 and ".size" not in current.iter_text:
@@ -157,6 +157,15 @@ def _unwrap(facts: FileFacts, func: int, value: Value) -> Value:
     if value.root == "enumerate" and rest and rest[0].index and rest[0].name != "*":
         rest = rest[1:]  # `for i, order in enumerate(orders)` binds both names to the pair
     return Value(base.root, base.steps + (ELEMENT,) + rest)
+
+
+_CONSTANT = re.compile(r"(?:^|\.)([A-Z][A-Z0-9_]*)(?:\.(?:items|keys|values)\(\))?$")
+
+
+def _constant(text: str) -> bool:
+    """`for action in PERMISSION_ACTIONS`, `settings.LANGUAGES`: a configured, fixed collection."""
+    found = _CONSTANT.search(text.strip())
+    return found is not None and len(found.group(1)) > 1
 
 
 def _uses(args: tuple[str, ...], names: tuple[str, ...]) -> bool:
