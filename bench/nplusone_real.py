@@ -25,6 +25,7 @@ TARGETS = {
     "django-oscar": "4.2.1",  # e-commerce framework
     "django-helpdesk": "2.6.1",  # ticket tracker with a DRF API
     "django-machina": "1.3.1",  # forum engine
+    "django-cms": "5.1.3",  # content management system
 }
 
 
