@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import tree_sitter as ts
 
@@ -40,10 +41,10 @@ class Collected:
     arguments: dict[int, str] = field(default_factory=dict)  # Call.id -> argument source text
 
 
-PY = {"attr": "attribute", "call": "call", "block": "block",
+PY: dict[str, Any] = {"attr": "attribute", "call": "call", "block": "block",
       "query": "(call) @call (attribute) @attr (interpolation) @attr", "exits": {
     "break_statement": "break", "return_statement": "return", "raise_statement": "return"}}
-JS = {"attr": "member_expression", "call": "call_expression", "block": "statement_block",
+JS: dict[str, Any] = {"attr": "member_expression", "call": "call_expression", "block": "statement_block",
       "query": "(call_expression) @call (new_expression) @call (member_expression) @attr", "exits": {
     "break_statement": "break", "return_statement": "return", "throw_statement": "return"}}
 FUNCTION_TYPES = frozenset({"function_definition", "lambda", *jsvalues.FUNCTION_NODES})

@@ -99,7 +99,7 @@ def evaluate(ctx: Context, value: Value, called: bool = False, awaited: bool = F
     start = _start(ctx, value)
     if start is None:
         return Outcome((), None)
-    state: State = start[0]
+    state: State | None = start[0]
     steps = list(value.steps)
     if called and steps and not steps[-1].call and not steps[-1].index:
         steps[-1] = Step(steps[-1].name, call=True, args=())
@@ -108,6 +108,8 @@ def evaluate(ctx: Context, value: Value, called: bool = False, awaited: bool = F
     events: list[Event] = []
     stopped, before = -1, None
     for i in range(start[1], len(steps)):
+        if state is None:
+            break
         previous = state
         last = i == len(steps) - 1
         event, state = _step(ctx, value, steps, i, state, awaited and last, arguments if last else "")

@@ -205,7 +205,7 @@ def _django_relations(index: ModelIndex, project: Project, model: Model, cls: Cl
         if many is None:
             continue
         positional = [a for a in args if not _KWARG.match(a)]
-        kwargs = dict(m.groups() for a in args if (m := _KWARG.match(a)))
+        kwargs = _kwargs(args)
         target_text = kwargs.get("to") or (positional[0] if positional else "")
         target = _django_target(index, project, path, model, target_text)
         model.relations[name] = Relation(name, many, target, target_name=_unquote(target_text))
@@ -295,6 +295,16 @@ def _by_name(index: ModelIndex, name: str, framework: str) -> ModelKey | None:
     return keys[0] if len(keys) == 1 else None
 
 
+def _kwargs(args: tuple[str, ...]) -> dict[str, str]:
+    """`name=value` argument texts as a dict."""
+    out: dict[str, str] = {}
+    for arg in args:
+        found = _KWARG.match(arg)
+        if found:
+            out[found.group(1)] = found.group(2)
+    return out
+
+
 def _unquote(text: str) -> str:
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
@@ -314,7 +324,7 @@ def _sqlalchemy_relations(index: ModelIndex, project: Project, model: Model, cls
             continue
         args = value.steps[-1].args
         positional = [a for a in args if not _KWARG.match(a)]
-        kwargs = dict(m.groups() for a in args if (m := _KWARG.match(a)))
+        kwargs = _kwargs(args)
         annotation = _ANNOTATION.match(text)
         type_text = annotation.group("type") if annotation else ""
         target_text = _unquote(positional[0]) if positional else ""
