@@ -198,6 +198,10 @@ INVALID = (
                 for user_id in ids:
                     user = User.query.filter_by(id=user_id).first()  # expect
                     db.session.delete(user)
+
+
+            def current(ids):
+                return [db.session.get(User, i) for i in ids]  # expect
         """,
     }),
     Example(title="Raw drivers: asyncpg, psycopg2, sqlite3", code="""
