@@ -10,6 +10,7 @@ from perfsense.rules.n_plus_one.models import ModelIndex, ModelKey, model_index
 from perfsense.rules.n_plus_one.sources import call_arguments, call_text, eager_hook, scope_chain, site_value
 from perfsense.scanner.catalog import Catalogs
 from perfsense.scanner.facts.model import Call, FileFacts, Loop, Step, Value
+from perfsense.scanner.model import ChainStep, Location
 from perfsense.scanner.project import FunctionRef, Project
 
 
@@ -163,3 +164,10 @@ def loop_where(loop: Loop) -> str:
     text = loop_label(loop)
     line = loop.header.start.line + 1
     return f"of `{text}` (loop at line {line})" if text else f"of the loop at line {line}"
+
+
+def loop_step(path: str, loop: Loop) -> ChainStep:
+    """A related location for a finding: the loop that repeats it."""
+    text = loop_label(loop)
+    return ChainStep(location=Location(path, loop.header),
+                     message=f"the loop over `{text}` repeats it" if text else "this loop repeats it")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from perfsense.rules.n_plus_one.analysis import Analysis, code, loop_where
+from perfsense.rules.n_plus_one.analysis import Analysis, code, loop_step, loop_where
 from perfsense.rules.n_plus_one.collect import Collected, collect
 from perfsense.rules.n_plus_one.evaluate import Event, Outcome
 from perfsense.rules.n_plus_one.examples_lazy import INVALID, VALID
@@ -125,6 +125,7 @@ class LazyRelationInLoop(ProjectRule):
             what = "runs an association query"
         else:
             what = f"loads the related `{target or event.relation}` with one query"
+        chain = chain or (loop_step(path, loop),)
         return self.make(path=path, span=span, context=context, chain=chain,
                          message=f"`{label}` {what} for every item {loop_where(loop)}; {event.remedy}.")
 

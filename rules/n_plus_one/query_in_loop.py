@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from perfsense.rules.n_plus_one.analysis import Analysis, code, loop_where, site_query
+from perfsense.rules.n_plus_one.analysis import Analysis, code, loop_step, loop_where, site_query
 from perfsense.rules.n_plus_one.examples_query import INVALID, VALID
 from perfsense.rules.n_plus_one.helpers import helper_targets, query_chain
 from perfsense.rules.n_plus_one.sources import (
@@ -104,7 +104,7 @@ class QueryInLoop(ProjectRule):
         query = site_query(ctx.project, facts, call, ctx.catalogs)
         if query is not None:
             yield self.make(
-                path=facts.path, span=call.span, context=context,
+                path=facts.path, span=call.span, context=context, chain=(loop_step(facts.path, loops[0]),),
                 message=f"`{query.label}` runs a query for every item {loop_where(loops[0])}; "
                         f"{query.event.remedy}.")
             return
@@ -113,7 +113,7 @@ class QueryInLoop(ProjectRule):
         consumed = self._consumed(analysis, facts, call)
         if consumed:
             yield self.make(
-                path=facts.path, span=call.span, context=context,
+                path=facts.path, span=call.span, context=context, chain=(loop_step(facts.path, loops[0]),),
                 message=f"`{code(call_text(facts, call))}(…)` evaluates the query `{consumed}` for every "
                         f"item {loop_where(loops[0])}; load the rows for all items in one query before the loop.")
             return
@@ -162,7 +162,7 @@ class QueryInLoop(ProjectRule):
                 continue
             fw = analysis.orm.framework(kind.name)
             yield self.make(
-                path=facts.path, span=loop.header, context=analysis.project.display_name(
-                    FunctionRef(facts.path, loop.func)),
+                path=facts.path, span=loop.header, chain=(loop_step(facts.path, outer[0]),),
+                context=analysis.project.display_name(FunctionRef(facts.path, loop.func)),
                 message=f"Iterating `{code(loop.iter_text)}` runs a query for every item {loop_where(outer[0])}; "
                         f"{fw.remedy(kind.name)}.")
