@@ -235,3 +235,55 @@ def test_array_methods_are_not_queries_but_model_methods_are(tmp_path):
         """,
     })
     assert _where(found) == {("query-in-loop", "src/tags.js", 7)}
+
+
+def test_a_queryset_evaluated_by_a_builtin_in_a_loop(tmp_path):
+    found = _django(tmp_path, """
+        def sizes(shelves):
+            return {shelf.name: len(Item.objects.filter(shelf=shelf)) for shelf in shelves}
+    """)
+    assert _where(found) == {("query-in-loop", "store/views.py", 4)}
+    assert found[0].message.startswith("`len(…)` evaluates the query `Item.objects.filter(…)`")
+
+
+def test_drf_view_querysets_from_get_queryset(tmp_path):
+    serializer = """
+        from rest_framework import serializers
+
+        from .models import Item
+
+
+        class ItemSerializer(serializers.ModelSerializer):
+            shelf_name = serializers.CharField(source="shelf.name")
+
+            class Meta:
+                model = Item
+                fields = ["sku", "shelf_name"]
+    """
+    views = """
+        from rest_framework import viewsets
+
+        from .models import Item
+        from .serializers import ItemSerializer
+
+
+        class Derived(viewsets.ReadOnlyModelViewSet):
+            serializer_class = ItemSerializer
+            queryset = Item.objects.all()
+
+            def get_queryset(self):
+                return super().get_queryset().filter(sku__startswith="A")
+
+
+        class Unknown(viewsets.ReadOnlyModelViewSet):
+            serializer_class = ItemSerializer
+            queryset = Item.objects.all()
+
+            def get_queryset(self):
+                items = self.request.user.visible_items()
+                return items
+    """
+    found = _scan(tmp_path, {"store/__init__.py": "", "store/models.py": MODELS,
+                             "store/serializers.py": serializer, "store/views.py": views})
+    assert _where(found) == {("query-per-listed-object", "store/serializers.py", 7)}
+    assert "`Derived`" in found[0].message and "select_related('shelf')" in found[0].message

@@ -29,6 +29,7 @@ class Analysis:
         self.orm: Orm = orm(catalogs)
         self.index: ModelIndex = model_index(project, self.orm)
         self._contexts: dict[tuple[str, int], Context] = {}
+        self._clients: dict[tuple[str, int, str], Value | None] = {}
 
     def context(self, path: str, func: int) -> Context:
         key = (path, func)
@@ -53,7 +54,10 @@ class Analysis:
     def resolved(self, facts: FileFacts, func: int, value: Value) -> Value:
         resolved = site_value(self.project, facts, func, value)
         if resolved.root.startswith("param:") and self.orm.transactions:
-            client = self._transaction_client(facts, func, resolved.root[6:])
+            key = (facts.path, func, resolved.root)
+            if key not in self._clients:
+                self._clients[key] = self._transaction_client(facts, func, resolved.root[6:])
+            client = self._clients[key]
             if client is not None:
                 return Value(client.root, client.steps + resolved.steps)
         return resolved
