@@ -287,3 +287,21 @@ def test_drf_view_querysets_from_get_queryset(tmp_path):
                              "store/serializers.py": serializer, "store/views.py": views})
     assert _where(found) == {("query-per-listed-object", "store/serializers.py", 7)}
     assert "`Derived`" in found[0].message and "select_related('shelf')" in found[0].message
+
+
+def test_batched_builders_inside_chunk_loops_are_silent(tmp_path):
+    found = _scan(tmp_path, {"src/load.js": """
+        const knex = require('knex')({ client: 'pg' });
+
+        async function load(chunks) {
+          const out = [];
+          for (const ids of chunks) {
+            out.push(...(await knex('users').whereIn('id', ids)));
+            out.push(await knex('users').where({ id: ids[0] }).first());
+          }
+          return out;
+        }
+
+        module.exports = { load };
+    """})
+    assert _where(found) == {("query-in-loop", "src/load.js", 7)}
