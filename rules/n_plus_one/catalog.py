@@ -25,6 +25,10 @@ class Kind:
     rows: frozenset[str] = frozenset()
     awaited: bool = False
     accessors: tuple[re.Pattern[str], ...] = ()
+    not_accessors: frozenset[str] = frozenset()
+
+    def accessor(self, name: str) -> bool:
+        return name not in self.not_accessors and any(p.fullmatch(name) for p in self.accessors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,7 @@ def _kind(name: str, framework: str, data: dict[str, Any]) -> Kind:
         iterate_query=bool(data.get("iterate_query")), eager=frozenset(data.get("eager") or ()),
         rows=frozenset(data.get("rows") or ()), awaited=bool(data.get("awaited")),
         accessors=tuple(_accessor(p) for p in data.get("accessors") or ()),
+        not_accessors=frozenset(data.get("not_accessors") or ()),
     )
 
 

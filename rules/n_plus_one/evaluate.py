@@ -293,7 +293,7 @@ def _method(ctx: Context, value: Value, steps: list[Step], i: int, state: State,
         if ctx.eager_hook is not None:
             new = replace(new, eager=new.eager | ctx.eager_hook(Value(value.root, tuple(steps[:i + 1]))))
         return event, new
-    if any(p.fullmatch(name) for p in kind.accessors):
+    if kind.accessor(name):
         return Event(i, True, fw.name, kind.name, name, fw.remedy("accessor", kind.name), state.element,
                      relation=name, owner=state.model), None
     target = kind.chain.get(name) or (kind.chain.get("*") if not name.startswith("$") else None)
