@@ -305,3 +305,14 @@ def test_batched_builders_inside_chunk_loops_are_silent(tmp_path):
         module.exports = { load };
     """})
     assert _where(found) == {("query-in-loop", "src/load.js", 7)}
+
+
+def test_related_manager_writes_per_item(tmp_path):
+    found = _django(tmp_path, """
+        def stock(shelf, skus):
+            for sku in skus:
+                shelf.items.add(Item.objects.create(sku=sku))
+    """)
+    messages = {f.location.span.start.line + 1: f.message for f in found}
+    assert set(messages) == {5}
+    assert len(found) == 2 and any("add(*objects)" in f.message for f in found)

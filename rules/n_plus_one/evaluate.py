@@ -96,7 +96,7 @@ def evaluate(ctx: Context, value: Value, called: bool = False, awaited: bool = F
                 "load the data for all items in one call before the loop"
             index = len(value.steps) - 1 if value.steps and not value.steps[-1].call else len(value.steps)
             return Outcome((Event(index, False, "custom", "custom", value.text, remedy),), None, index + 1)
-    start = _start(ctx, value)
+    start = _start(ctx, value, called)
     if start is None:
         return Outcome((), None)
     state: State | None = start[0]
@@ -131,7 +131,7 @@ def _normalise(value: Value) -> Value:
     return value
 
 
-def _start(ctx: Context, value: Value) -> tuple[State, int] | None:
+def _start(ctx: Context, value: Value, called: bool = False) -> tuple[State, int] | None:
     root = value.root
     if root in ("self", "cls", "this"):
         cls = ctx.project.enclosing_class(ctx.facts.path, ctx.func)
@@ -169,7 +169,7 @@ def _start(ctx: Context, value: Value) -> tuple[State, int] | None:
         if k == 0 and not _may_be_handle(ctx, root):
             break
     if ctx.family == "python" and value.steps and not value.steps[0].call and not value.steps[0].index:
-        return _duck_related(ctx, value)
+        return _duck_related(ctx, value, called)
     return None
 
 
@@ -205,16 +205,17 @@ def _may_be_handle(ctx: Context, root: str) -> bool:
     return not root.startswith(("param:", "local:", "<"))
 
 
-def _duck_related(ctx: Context, value: Value) -> tuple[State, int] | None:
+def _duck_related(ctx: Context, value: Value, called: bool) -> tuple[State, int] | None:
     """`customer.orders.filter(…)` on an object of unknown type: `orders` is a to-many
     relation name of the project's Django models and a manager method is called on it."""
     name = value.steps[0].name
     targets = ctx.index.many_names.get(name)
-    if not targets or len(value.steps) < 2 or not value.steps[1].call:
+    if not targets or len(value.steps) < 2 or not (value.steps[1].call or (called and len(value.steps) == 2)):
         return None
     kind = ctx.orm.kinds.get("django.queryset")
     method = value.steps[1].name
-    if kind is None or not (method in kind.query or method in kind.chain):
+    writes = set(ctx.orm.frameworks["django"].data.get("related_writes") or ())
+    if kind is None or not (method in kind.query or method in kind.chain or method in writes):
         return None
     target = next(iter(targets)) if len(targets) == 1 else None
     return State("django.related", target, frozenset({ALL}), path=name), 1
@@ -377,6 +378,9 @@ def _django_related(ctx: Context, step: Step, i: int, state: State) -> Result:
             rows if name == "all" else None)
     if name in queryset.batched:
         return None, None
+    if name in set(fw.data.get("related_writes") or ()):
+        return Event(i, False, "django", "django.related", name, fw.remedy(name), state.element,
+                     relation=path, owner=state.model), None
     if name in queryset.query:
         if _batched_args(ctx, step):
             return None, None
