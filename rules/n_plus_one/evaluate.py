@@ -212,13 +212,12 @@ def _duck_related(ctx: Context, value: Value, called: bool) -> tuple[State, int]
     targets = ctx.index.many_names.get(name)
     if not targets or len(value.steps) < 2 or not (value.steps[1].call or (called and len(value.steps) == 2)):
         return None
-    kind = ctx.orm.kinds.get("django.queryset")
     method = value.steps[1].name
-    writes = set(ctx.orm.frameworks["django"].data.get("related_writes") or ())
-    if kind is None or not (method in kind.query or method in kind.chain or method in writes):
+    if method not in set(ctx.orm.frameworks["django"].data.get("duck_methods") or ()):
         return None
     target = next(iter(targets)) if len(targets) == 1 else None
-    return State("django.related", target, frozenset({ALL}), path=name), 1
+    # whether the caller prefetched the relation is unknown: count it as loaded
+    return State("django.related", target, frozenset({ALL}), executed=True, path=name), 1
 
 
 # --- one step ---------------------------------------------------------------------------
