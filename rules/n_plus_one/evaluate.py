@@ -9,79 +9,22 @@ It reports the first round trip (an `Event`) and the state reached.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from perfsense.rules.n_plus_one.catalog import Kind, Orm, family_of
-from perfsense.rules.n_plus_one.eager import ALL, django_lookups, sqlalchemy_loaded
-from perfsense.rules.n_plus_one.models import ModelIndex, ModelKey, model_of_name
-from perfsense.rules.n_plus_one.sources import name_value
-from perfsense.scanner.facts.model import FileFacts, Step, Value
-from perfsense.scanner.project import Project
+from perfsense.rules.n_plus_one.catalog import Kind
+from perfsense.rules.n_plus_one.eager import ALL, django_lookups
+from perfsense.rules.n_plus_one.relations import (
+    django_related,
+    django_relation,
+    sqlalchemy_chain,
+    sqlalchemy_relation,
+    typeorm_chain,
+    typeorm_relation,
+)
+from perfsense.rules.n_plus_one.state import Context, Event, Outcome, Result, State, batched_args
+from perfsense.scanner.facts.model import Step, Value
 
-
-@dataclass(frozen=True, slots=True)
-class State:
-    kind: str
-    model: ModelKey | None = None
-    eager: frozenset[str] = frozenset()  # lookups loaded with the rows (ALL: any)
-    executed: bool = False  # rows already loaded (prefetched): iterating runs no query
-    rows: bool = False  # elements are plain rows / tuples, not model instances
-    element: int = -1  # index of the `[*]` step this state derives from
-    path: str = ""  # relation path from that element (`items__product`)
-    many: bool = False  # the path goes through a to-many relation (prefetch, not select)
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    index: int  # step at which the round trip happens
-    lazy: bool  # implicit load of a relation: eager loading would avoid it
-    framework: str
-    kind: str
-    method: str
-    remedy: str
-    element: int = -1  # the `[*]` step the event repeats for (-1: none)
-    relation: str = ""  # lazy events: relation path from the element
-    owner: ModelKey | None = None  # lazy events: model the relation belongs to
-    target: ModelKey | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    events: tuple[Event, ...]
-    state: State | None  # state after the last step (None: not (or no longer) a database value)
-    steps: int = 0  # number of steps walked (the value's steps, plus the call)
-    last_element: int = -1  # index of the last `[*]` step (-1: none)
-    stopped: int = -1  # index of the step the walk could not follow (-1: walked to the end)
-    before: State | None = None  # the state just before that step
-    stopped_name: str = ""  # the name of that step
-
-    def at_site(self, called: bool) -> list[Event]:
-        """Events that happen where the value is written, each time it runs: the call
-        itself, and relation loads on the element of the innermost iteration."""
-        star = self.last_element
-        out = []
-        for event in self.events:
-            if called and event.index == self.steps - 1 or star >= 0 and event.element == star and event.index > star:
-                out.append(event)
-        return out
-
-
-@dataclass(slots=True)
-class Context:
-    project: Project
-    facts: FileFacts
-    func: int
-    orm: Orm
-    index: ModelIndex
-    # extra eager lookups for a collection or a fetched object: loaders written around the
-    # query (`Prefetch(...)`, `selectinload(...)`, a later `qs = qs.select_related(...)`)
-    eager_hook: Callable[[Value], frozenset[str]] | None = None
-
-    @property
-    def family(self) -> str:
-        return family_of(self.facts.language)
+__all__ = ["Context", "Event", "Outcome", "State", "evaluate"]
 
 
 def evaluate(ctx: Context, value: Value, called: bool = False, awaited: bool = False,
@@ -221,14 +164,14 @@ def _duck_related(ctx: Context, value: Value, called: bool) -> tuple[State, int]
 
 
 # --- one step ---------------------------------------------------------------------------
-Result = tuple[Event | None, State | None]
+
 
 
 def _step(ctx: Context, value: Value, steps: list[Step], i: int, state: State, awaited: bool,
           arguments: str) -> Result:
     step = steps[i]
     if state.kind == "django.related":
-        return _django_related(ctx, step, i, state)
+        return django_related(ctx, step, i, state)
     kind = ctx.orm.kinds.get(state.kind)
     if kind is None:
         return None, None
@@ -266,11 +209,11 @@ def _attribute(ctx: Context, step: Step, i: int, state: State, kind: Kind) -> Re
     if target:
         return None, State(target, state.model)
     if state.kind == "django.instance":
-        return _django_relation(ctx, name, i, state)
+        return django_relation(ctx, name, i, state)
     if state.kind == "sqlalchemy.instance":
-        return _sqlalchemy_relation(ctx, name, i, state)
+        return sqlalchemy_relation(ctx, name, i, state)
     if state.kind == "typeorm.instance":
-        return _typeorm_relation(ctx, name, i, state)
+        return typeorm_relation(ctx, name, i, state)
     return None, None
 
 
@@ -282,7 +225,7 @@ def _method(ctx: Context, value: Value, steps: list[Step], i: int, state: State,
     if name in kind.batched:
         return None, None
     if name in kind.query:
-        if _batched_args(ctx, step, arguments):
+        if batched_args(ctx, step, arguments):
             return None, None
         event = Event(i, False, fw.name, kind.name, name, fw.remedy(name, kind.name), state.element,
                       owner=state.model)
@@ -300,7 +243,7 @@ def _method(ctx: Context, value: Value, steps: list[Step], i: int, state: State,
     if target is None:
         return None, None
     if kind.awaited and awaited:
-        if _batched_args(ctx, step, arguments):
+        if batched_args(ctx, step, arguments):
             return None, None
         return Event(i, False, fw.name, kind.name, name, fw.remedy(kind.name), state.element), None
     return None, _next(ctx, step, state, kind, target, fresh=False)
@@ -315,157 +258,7 @@ def _next(ctx: Context, step: Step, state: State, kind: Kind, target: str, fresh
     if step.name in kind.rows:
         new = replace(new, rows=True)
     if kind.framework == "sqlalchemy":
-        new = _sqlalchemy_chain(ctx, step, new)
+        new = sqlalchemy_chain(ctx, step, new)
     elif kind.framework == "typeorm":
-        new = _typeorm_chain(ctx, step, new)
+        new = typeorm_chain(ctx, step, new)
     return new
-
-
-def _batched_args(ctx: Context, step: Step, arguments: str = "") -> bool:
-    patterns = ctx.orm.batched_args.get(ctx.family)
-    if patterns is None:
-        return False
-    return any(patterns.match(arg) for arg in step.args) or bool(arguments and patterns.match(arguments))
-
-
-# --- Django relations -------------------------------------------------------------------
-def _covered(eager: frozenset[str], path: str, to_one: bool) -> bool:
-    if ALL in eager or path in eager:
-        return True
-    if to_one and "" in eager:  # select_related() without arguments follows every foreign key
-        return True
-    return any(lookup.startswith(path + "__") for lookup in eager)
-
-
-def _django_relation(ctx: Context, name: str, i: int, state: State) -> Result:
-    if state.model is None:
-        return None, None
-    rel = ctx.index.relation(state.model, name)
-    if rel is None:
-        return None, None
-    path = f"{state.path}__{name}" if state.path else name
-    fw = ctx.orm.frameworks["django"]
-    if rel.many:
-        cached = _covered(state.eager, path, False)
-        return None, State("django.related", rel.target, state.eager, executed=cached, element=state.element,
-                           path=path, many=True)
-    loaded = State("django.instance", rel.target, state.eager, element=state.element, path=path, many=state.many)
-    if _covered(state.eager, path, True):
-        return None, loaded
-    key = "generic" if rel.generic or state.many else "to_one"
-    return Event(i, True, "django", "django.instance", name, fw.remedy(key).replace("{path}", path),
-                 state.element, relation=path, owner=state.model, target=rel.target), loaded
-
-
-def _django_related(ctx: Context, step: Step, i: int, state: State) -> Result:
-    """A to-many related manager (`order.items`): `state.executed` when prefetched."""
-    if not step.call or not step.name:
-        return None, None
-    fw = ctx.orm.frameworks["django"]
-    cached = set(fw.data.get("related_cached") or ())
-    queryset = ctx.orm.kinds["django.queryset"]
-    name = step.name
-    path = state.path
-    rows = State("django.queryset", state.model, state.eager, executed=True, element=state.element, path=path,
-                 many=True)
-    if name in cached:
-        if state.executed:
-            return None, rows if name == "all" else None
-        key = "to_many_count" if name in ("count", "exists") else "to_many"
-        return Event(i, True, "django", "django.related", name, fw.remedy(key).replace("{path}", path),
-                     state.element, relation=path, owner=state.model, target=state.model), (
-            rows if name == "all" else None)
-    if name in queryset.batched:
-        return None, None
-    if name in set(fw.data.get("related_writes") or ()):
-        return Event(i, False, "django", "django.related", name, fw.remedy(name), state.element,
-                     relation=path, owner=state.model), None
-    if name in queryset.query:
-        if _batched_args(ctx, step):
-            return None, None
-        return Event(i, False, "django", "django.queryset", name, fw.remedy(name, "django.queryset"),
-                     state.element, relation=path, owner=state.model), None
-    if name in queryset.chain:
-        return None, State("django.queryset", state.model, frozenset(), rows=name in queryset.rows)
-    return None, None
-
-
-# --- SQLAlchemy -------------------------------------------------------------------------
-def _sqlalchemy_relation(ctx: Context, name: str, i: int, state: State) -> Result:
-    if state.model is None:
-        return None, None
-    rel = ctx.index.relation(state.model, name)
-    if rel is None:
-        return None, None
-    if rel.dynamic:
-        return None, State("sqlalchemy.query", rel.target)
-    path = f"{state.path}.{name}" if state.path else name
-    loaded = State("sqlalchemy.rows" if rel.many else "sqlalchemy.instance", rel.target, state.eager,
-                   element=state.element, path=path)
-    if rel.eager or ALL in state.eager or name in state.eager:
-        return None, loaded
-    owner = ctx.index.get(state.model)
-    remedy = ctx.orm.frameworks["sqlalchemy"].remedy("lazy")
-    remedy = remedy.replace("{owner}", owner.name if owner else "Model").replace("{name}", name)
-    return Event(i, True, "sqlalchemy", "sqlalchemy.instance", name, remedy, state.element, relation=path,
-                 owner=state.model, target=rel.target), loaded
-
-
-_SELECT = re.compile(r"^(?:[\w.]*\.)?(?:select|query)\(\s*([A-Za-z_][\w.]*)\s*[,)]")
-
-
-def _statement(ctx: Context, name: str, state: State) -> State:
-    """`session.scalars(stmt)` with `stmt = select(Order).options(selectinload(…))` earlier."""
-    value = name_value(ctx.facts, ctx.func, name)
-    steps = value.steps
-    head = value.root.rsplit(".", 1)[-1]
-    if head != "select" or not steps or not steps[0].call or not steps[0].args:
-        return state
-    model = model_of_name(ctx.index, ctx.project, ctx.facts.path, steps[0].args[0])
-    eager = state.eager
-    for step in steps[1:]:
-        if step.name == "options":
-            eager = eager | sqlalchemy_loaded(step.args)
-    return replace(state, model=model, eager=eager)
-
-
-def _sqlalchemy_chain(ctx: Context, step: Step, state: State) -> State:
-    """Track the queried model and the loader options along a SQLAlchemy chain."""
-    if step.name in ("query", "get", "get_one") and step.args:
-        state = replace(state, model=model_of_name(ctx.index, ctx.project, ctx.facts.path, step.args[0]))
-    elif step.name in ("execute", "scalars", "scalar", "stream", "stream_scalars", "exec") and step.args:
-        found = _SELECT.match(step.args[0])
-        if found:
-            state = replace(state, model=model_of_name(ctx.index, ctx.project, ctx.facts.path, found.group(1)))
-        elif re.fullmatch(r"[A-Za-z_]\w*", step.args[0]):
-            state = _statement(ctx, step.args[0], state)
-        state = replace(state, rows=step.name in ("execute", "stream", "exec"))
-    elif step.name == "scalars":
-        state = replace(state, rows=False)
-    if step.name == "options" or step.args:
-        state = replace(state, eager=state.eager | sqlalchemy_loaded(step.args))
-    return state
-
-
-def _typeorm_relation(ctx: Context, name: str, i: int, state: State) -> Result:
-    """Reading a lazy relation (`customer: Promise<Customer>`) loads it, one query per row."""
-    if state.model is None:
-        return None, None
-    rel = ctx.index.relation(state.model, name)
-    if rel is None or rel.eager or ALL in state.eager or name in state.eager:
-        return None, None
-    remedy = ctx.orm.frameworks["typeorm"].remedy("lazy").replace("{name}", name)
-    return Event(i, True, "typeorm", "typeorm.instance", name, remedy, state.element, relation=name,
-                 owner=state.model, target=rel.target), None
-
-
-def _typeorm_chain(ctx: Context, step: Step, state: State) -> State:
-    """The entity a repository or a `find(Entity, …)` is for, and `relations` loaded."""
-    if step.name in ("getRepository", "getTreeRepository", "find", "findBy", "findOne", "findOneBy",
-                     "createQueryBuilder") and step.args and re.fullmatch(r"[A-Za-z_$][\w$]*", step.args[0]):
-        model = model_of_name(ctx.index, ctx.project, ctx.facts.path, step.args[0])
-        state = replace(state, model=model or state.model)
-    if any("relations" in arg or "leftJoinAndSelect" in step.name or "innerJoinAndSelect" in step.name
-           for arg in step.args):
-        state = replace(state, eager=state.eager | {ALL})
-    return state
