@@ -9,7 +9,8 @@ import re
 
 from perfsense.scanner.engine.rule import Example, Rule
 
-_MARKER = re.compile(r"\s*(#|//)\s*expect\b(:\s*[\w, -]+)?")
+_MARKER = re.compile(r"\s*(#|//)\s*expect\b(:\s*[\w, -]+)?|\s*\{?/\*\s*expect\b(:\s*[\w, -]+)?\s*\*/\}?")
+_BACKTICKS = re.compile(r"`{3,}")
 FENCE = {"python": "python", "javascript": "js", "typescript": "ts", "tsx": "tsx", "jsx": "jsx"}
 
 
@@ -31,10 +32,11 @@ def _examples_md(examples: tuple[Example, ...], limit: int) -> list[str]:
             lines.append(f"*{example.title}*")
             lines.append("")
         files = example_code(example)
-        for path, fence, code in files:
+        for path, language, code in files:
             if len(files) > 1:
                 lines.append(f"`{path}`:")
-            lines.extend([f"```{fence}", code, "```", ""])
+            fence = "`" * max(3, 1 + max((len(run) for run in _BACKTICKS.findall(code)), default=0))
+            lines.extend([f"{fence}{language}", code, fence, ""])
     return lines
 
 
@@ -54,7 +56,9 @@ def render_markdown(rule: type[Rule], heading: str = "##", examples: int = 2) ->
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_text(rule: type[Rule]) -> str:
-    """Plain text for the terminal (`perfsense explain`): the markdown minus the fences."""
-    text = render_markdown(rule, heading="#", examples=len(rule.invalid) + len(rule.valid))
-    return re.sub(r"^```\w*\n", "", text.replace("\n```\n", "\n\n"), flags=re.M)
+def render_text(rule: type[Rule], examples: int | None = None) -> str:
+    """Plain text for the terminal (`perfsense explain`, SARIF `help.text`): the markdown
+    minus the fences; every example unless `examples` limits them."""
+    count = len(rule.invalid) + len(rule.valid) if examples is None else examples
+    text = render_markdown(rule, heading="#", examples=count)
+    return re.sub(r"^`{3,}\w*\n", "", re.sub(r"\n`{3,}\n", "\n\n", text), flags=re.MULTILINE)

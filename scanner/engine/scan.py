@@ -34,6 +34,9 @@ class ScanRequest:
     verbose: bool = False
     progress: Progress | None = None
     cwd: str = field(default_factory=os.getcwd)
+    baseline: str | None = None  # report only findings not in this baseline file
+    write_baseline: str | None = None  # record every finding in this baseline file
+    diff_base: str | None = None  # report only findings on lines changed since this revision
 
 
 @dataclass(slots=True)
@@ -41,6 +44,7 @@ class Outcome:
     result: ScanResult
     report: str
     summary_line: str
+    baseline_written: int | None = None  # entries written by `write_baseline`
 
 
 def load(request: ScanRequest) -> tuple[str, Config]:
@@ -75,12 +79,20 @@ def analyse(request: ScanRequest) -> ScanResult:
 
 
 def run_scan(request: ScanRequest) -> Outcome:
+    """Analyse, apply baseline and diff mode, render. Raises ConfigError, BaselineError, GitError."""
+    from perfsense.scanner.engine import adoption
     from perfsense.scanner.report import render
 
-    result = analyse(request)
+    plan = adoption.prepare(list(request.paths), request.cwd, baseline=request.baseline,
+                            write_baseline=request.write_baseline, diff_base=request.diff_base)
+    applied = adoption.apply(plan, analyse(request))
+    result, provenance = applied.result, None
+    if request.fmt == "sarif":
+        result, provenance = adoption.for_sarif(result)
     report = render(result, request.fmt, list(rule_classes()), tool_version=__version__,
-                    category=request.category, verbose=request.verbose)
-    return Outcome(result, report, summary_line(result))
+                    category=request.category, provenance=provenance, verbose=request.verbose,
+                    baseline_fixed=applied.baseline_fixed)
+    return Outcome(applied.result, report, summary_line(applied.result), applied.baseline_written)
 
 
 def summary_line(result: ScanResult) -> str:
