@@ -1,6 +1,8 @@
 """The GitHub Action, the example workflow and the pre-commit hook: schemas and behaviour."""
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -126,3 +128,44 @@ def test_installed_command_with_a_file_list(tmp_path):
     assert result.returncode == 1, result.stderr
     assert result.stdout.startswith("app/routes.py:11:5: blocking-call-in-async `time.sleep`")
     assert "\nweb/server.js:4:12: blocking-call-in-async " in result.stdout
+
+
+# -- the action's scan step, run as the runner runs it -------------------------------------
+
+def _scan_step() -> dict:
+    return next(step for step in load(ACTION)["runs"]["steps"] if step.get("id") == "scan")
+
+
+def run_scan_step(tmp_path: Path, cwd: Path, **inputs: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The action's scan step in bash, its `${{ … }}` env values filled in as the runner would."""
+    step = _scan_step()
+    values = {"inputs.paths": ".", "inputs.args": "", "inputs.category": "perfsense",
+              "runner.temp": str(tmp_path), "steps.install.outputs.bin": str(Path(sys.executable).parent)}
+    values |= {f"inputs.{name}": value for name, value in inputs.items()}
+    env = {name: re.sub(r"\$\{\{\s*([\w.-]+)\s*\}\}", lambda m: values[m[1]], value)
+           for name, value in step["env"].items()}
+    output = tmp_path / "github_output"
+    output.write_text("")
+    env |= {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GITHUB_OUTPUT": str(output)}
+    result = subprocess.run(["bash", "-c", step["run"]], cwd=cwd, env=env, capture_output=True, text=True,
+                            timeout=120, check=False)
+    return result, output
+
+
+def test_action_scan_step_writes_sarif(tmp_path):
+    repo = make_repo(tmp_path / "repo", PROJECT)
+    result, output = run_scan_step(tmp_path, repo, paths="app\nweb", args="--select blocking-io --no-cache",
+                                   category="perf-backend")
+    assert result.returncode == 0, result.stderr  # findings do not fail the step (--exit-zero)
+    sarif = tmp_path / "perfsense.sarif"
+    assert output.read_text() == f"sarif-file={sarif}\n"
+    run = json.loads(sarif.read_text())["runs"][0]
+    assert run["automationDetails"] == {"id": "perf-backend/"}
+    assert len(run["results"]) == 3
+
+
+def test_action_inputs_cannot_inject_shell(tmp_path):
+    repo = make_repo(tmp_path / "repo", PROJECT)
+    result, _ = run_scan_step(tmp_path, repo, paths="* $(touch pwned-paths)", args="--no-cache `touch pwned-args`")
+    assert result.returncode == 2  # perfsense received the words literally and refused them
+    assert not list(repo.glob("pwned*")) and not list(tmp_path.glob("pwned*"))
