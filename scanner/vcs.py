@@ -74,14 +74,15 @@ def relative_prefix(root: str, top: str) -> str:
 
 # -- provenance ----------------------------------------------------------------------------
 
-def provenance(root: str) -> dict[str, str] | None:
+def provenance(root: str, top: str | None = None) -> dict[str, str] | None:
     """SARIF `versionControlProvenance` fields for the repository holding `root`, if any.
 
     `repositoryUri` is the `origin` remote without credentials (the repository folder's
     `file:` URI when there is no `origin`); `revisionId` the HEAD commit; `branch` the
-    checked-out branch (`refs/heads/…`, absent when HEAD is detached).
+    checked-out branch (`refs/heads/…`, absent when HEAD is detached). `top` saves a git
+    call when the repository's top folder is known.
     """
-    top = repo_top(root)
+    top = top or repo_top(root)
     if top is None:
         return None
     info = {"repositoryUri": root_uri(top)}

@@ -81,7 +81,16 @@ def test_example_and_chain_sarif_pass_the_validator(tmp_path, capsys, monkeypatc
     tool = multitool()
     repo = make_repo(tmp_path / "repo", PROJECT)
     git(repo, "remote", "add", "origin", "https://github.com/acme/shop.git")
-    cases = {"shop": (ROOT / "examples" / "shop", ()), "chain": (repo, ()), "subfolder": (repo, ("app",))}
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "dir with space").mkdir()
+    (odd / "dir with space" / "a#b%c\u00e9.py").write_text(
+        "import time\n\nasync def f():\n    time.sleep(1)  # perfsense: ignore[blocking-call-in-async]\n"
+        "    time.sleep(2)\n\n\nx = 1  # perfsense: ignore[blocking-call-in-async]\n", encoding="utf-8")
+    (odd / os.fsdecode(b"bytes\xff.py")).write_text("import time\nasync def g():\n    time.sleep(1)\n")
+    (odd / "broken.py").write_text("def broken(:\n  pass\nimport time\nasync def h():\n    time.sleep(1)\n")
+    cases = {"shop": (ROOT / "examples" / "shop", ()), "chain": (repo, ()), "subfolder": (repo, ("app",)),
+             "odd-names-and-skips": (odd, ())}
     files = []
     for name, (cwd, args) in cases.items():
         run = run_cli(capsys, monkeypatch, cwd, "scan", "--format", "sarif", *args)

@@ -86,14 +86,12 @@ def restrict_to_changes(result: ScanResult, changes: vcs.ChangedLines, prefix: s
 def for_sarif(result: ScanResult) -> tuple[ScanResult, dict[str, str] | None]:
     """The result with paths relative to the repository top (GitHub resolves SARIF URIs
     against it), and the repository's provenance; unchanged outside a git repository."""
-    info = vcs.provenance(result.root)
-    if info is None:
-        return result, None
     top = vcs.repo_top(result.root)
-    prefix = vcs.relative_prefix(result.root, top) if top else ""
-    if not prefix or top is None:
-        return result, info
-    return rebase(result, prefix, top), info
+    info = vcs.provenance(result.root, top) if top else None
+    if top is None or info is None:
+        return result, None
+    prefix = vcs.relative_prefix(result.root, top)
+    return (rebase(result, prefix, top) if prefix else result), info
 
 
 def rebase(result: ScanResult, prefix: str, root: str) -> ScanResult:
