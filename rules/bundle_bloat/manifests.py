@@ -121,6 +121,30 @@ class Manifests:
         return Manifest(dir=folder, name=name if isinstance(name, str) else "", deps=frozenset(deps),
                         side_effects_free=data.get("sideEffects") is False, entries=_entries(data))
 
+    def inputs(self, files: Iterable[str], packages: Iterable[str]) -> list[str]:
+        """Absolute paths of the manifests that govern `files`, and of the installed
+        manifests of `packages` next to them (what the scan cache must watch)."""
+        folders: set[str] = set()
+        for path in files:
+            folder = posixpath.dirname(path)
+            while folder not in folders:
+                folders.add(folder)
+                if not folder:
+                    break
+                folder = posixpath.dirname(folder)
+        out = []
+        names = sorted(set(packages))
+        for folder in sorted(folders):
+            manifest = self._safe(posixpath.join(folder, "package.json"))
+            out.append(manifest or os.path.join(self.root, folder, "package.json"))
+            if manifest is None or not os.path.isdir(os.path.join(self.root, folder, "node_modules")):
+                continue
+            for name in names:
+                found = self._safe(posixpath.join(folder, "node_modules", name, "package.json"))
+                if found is not None:
+                    out.append(found)
+        return out
+
     # --- installed packages --------------------------------------------------------------
     def installed_size(self, module: str, package: str, near: str) -> tuple[int, str, bool] | None:
         """(bytes of JavaScript, folder shown, capped) of the installed package that

@@ -1,10 +1,12 @@
 """`whole-library-import`: front-end imports that pull a whole library into the bundle."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from perfsense.rules.bundle_bloat import collect as collecting
-from perfsense.rules.bundle_bloat.catalog import Package
+from perfsense.rules.bundle_bloat.catalog import Package, bundle_catalog
+from perfsense.rules.bundle_bloat.manifests import Manifests
+from perfsense.scanner.catalog import Catalogs
 from perfsense.rules.bundle_bloat.describe import chain_steps, form, spec
 from perfsense.rules.bundle_bloat.examples_whole import INVALID, VALID
 from perfsense.rules.bundle_bloat.frontend import NEUTRAL
@@ -66,6 +68,15 @@ class WholeLibraryImport(ProjectRule):
     )
     valid = VALID
     invalid = INVALID
+
+    @classmethod
+    def scan_inputs(cls, root: str, files: Sequence[str]) -> Iterable[str]:
+        """package.json files above the JS/TS files, and installed catalog packages."""
+        js = [f for f in files if not f.endswith((".py", ".pyi"))]
+        if not root or not js:
+            return []
+        packages = [entry.package for entry in bundle_catalog(Catalogs()).packages]
+        return Manifests(root).inputs(js, packages)
 
     def collect(self, ctx: FileContext) -> collecting.BundleFacts | None:
         return collecting.collect(ctx)
