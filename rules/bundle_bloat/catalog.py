@@ -1,7 +1,7 @@
 """The bundle catalog (rules/catalogs/bundles.yaml), compiled for matching."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from perfsense.scanner.catalog import Catalogs
 from perfsense.scanner.patterns import PatternSet
@@ -45,16 +45,17 @@ class BundleCatalog:
     open_props: frozenset[str]
     panels: frozenset[str]
     condition_words: tuple[str, ...]
+    _found: dict[str, Package | None] = field(default_factory=dict, compare=False, repr=False)
 
     def package_for(self, module: str) -> Package | None:
         """The catalog entry an import specifier matches (first match wins)."""
-        for entry in self.packages:
-            if entry.modules.exact.get(module) is not None:
-                return entry
-        for entry in self.packages:
-            if entry.modules.globs and entry.modules.match(module):
-                return entry
-        return None
+        if module in self._found:
+            return self._found[module]
+        hit = next((e for e in self.packages if e.modules.exact.get(module) is not None), None)
+        if hit is None:
+            hit = next((e for e in self.packages if e.modules.globs and e.modules.match(module)), None)
+        self._found[module] = hit
+        return hit
 
 
 def package_name(module: str) -> str:

@@ -9,7 +9,7 @@ import tree_sitter as ts
 
 from perfsense.rules.bundle_bloat.catalog import BundleCatalog, bundle_catalog
 from perfsense.rules.bundle_bloat.jsx import Render, renders
-from perfsense.rules.bundle_bloat.usage import LocalUse, local_uses
+from perfsense.rules.bundle_bloat.usage import LocalUse, identifiers, local_uses
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.model import FileFacts
 from perfsense.scanner.model import Span
@@ -21,7 +21,8 @@ KEY = "whole-library-import"  # the rule whose `collect` gathers these facts
 STATEMENT_QUERY = """
 (import_statement) @statement
 (export_statement source: (_)) @statement
-(call_expression function: [(identifier) (import)] @callee arguments: (arguments (string))) @call
+(call_expression function: (identifier) @callee (#eq? @callee "require") arguments: (arguments (string))) @call
+(call_expression function: (import) @callee arguments: (arguments (string))) @call
 """
 STATEMENTS = ("lexical_declaration", "variable_declaration", "expression_statement")
 CONDITIONS = ("if_statement", "ternary_expression", "binary_expression")
@@ -71,9 +72,17 @@ def _dev_only(call: ts.Node, src: SourceFile, markers: tuple[str, ...]) -> bool:
     return False
 
 
-def _statements(root: ts.Node, src: SourceFile, cat: BundleCatalog) -> tuple[list[Span], list[int]]:
+def _statements(root: ts.Node, src: SourceFile, cat: BundleCatalog, calls: bool) -> tuple[list[Span], list[int]]:
+    """Spans of import statements (and of require / import() statements when `calls`),
+    and the lines of requires that run in development only."""
     spans: list[Span] = []
     dev: list[int] = []
+    if not calls:
+        for node in root.named_children:
+            if node.type == "import_statement" or (node.type == "export_statement"
+                                                   and node.child_by_field_name("source") is not None):
+                spans.append(src.span(node.start_byte, node.end_byte))
+        return spans, dev
     query = compiled_query(src.language, STATEMENT_QUERY)
     for _pattern, caps in ts.QueryCursor(query).matches(root):
         if "statement" in caps:
@@ -81,8 +90,6 @@ def _statements(root: ts.Node, src: SourceFile, cat: BundleCatalog) -> tuple[lis
             spans.append(src.span(node.start_byte, node.end_byte))
             continue
         callee, call = caps["callee"][0], caps["call"][0]
-        if callee.type == "identifier" and src.byte_text(callee.start_byte, callee.end_byte, 20) != "require":
-            continue
         statement = next((up for up in ancestors(call) if up.type in STATEMENTS), None) \
             if callee.type == "identifier" else None
         node = statement if statement is not None and statement.start_point[0] >= call.start_point[0] - 3 else call
@@ -100,11 +107,13 @@ def collect(ctx: FileContext) -> BundleFacts | None:
     src = ctx.source
     names = {imp.local for imp in facts.imports if not imp.type_only and IDENTIFIER.match(imp.local)}
     components = {name for name in names if name[:1].isupper()}
-    statements, dev = _statements(ctx.root, src, cat) if facts.imports else ([], [])
+    calls = any(imp.kind in ("require", "dynamic") for imp in facts.imports)
+    statements, dev = _statements(ctx.root, src, cat, calls) if facts.imports else ([], [])
+    nodes = identifiers(ctx.root, src, names)
     return BundleFacts(
         directives=_directives(ctx.root, src),
         statements=tuple(sorted(set(statements))),
-        uses=local_uses(ctx.root, src, names, cat.server_exports),
-        renders=renders(ctx.root, src, components, cat),
+        uses=local_uses(nodes, src, names, cat.server_exports),
+        renders=renders(nodes, src, components, cat),
         dev_only=tuple(sorted(set(dev))),
     )

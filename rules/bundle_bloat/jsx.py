@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import tree_sitter as ts
 
 from perfsense.rules.bundle_bloat.catalog import BundleCatalog
-from perfsense.rules.bundle_bloat.usage import FUNCTIONS, identifier_query
+from perfsense.rules.bundle_bloat.usage import FUNCTIONS
 from perfsense.scanner.model import Span
 from perfsense.scanner.source import SourceFile
 
@@ -132,15 +132,12 @@ def _rare(use: ts.Node, src: SourceFile, cat: BundleCatalog) -> str | None:
     return None
 
 
-def renders(root: ts.Node, src: SourceFile, names: set[str], cat: BundleCatalog) -> tuple[Render, ...]:
-    """Every JSX / route-object use of the component names in `names`."""
-    if not names:
-        return ()
+def renders(nodes: list[ts.Node], src: SourceFile, names: set[str], cat: BundleCatalog) -> tuple[Render, ...]:
+    """Every JSX / route-object use of the component names in `names` (`nodes`: identifiers)."""
     out: list[Render] = []
-    captures = ts.QueryCursor(identifier_query(src.language, names)).captures(root)
-    for node in sorted(captures.get("id", []), key=lambda n: n.start_byte):
+    for node in nodes:
         parent = node.parent
-        if parent is None:
+        if parent is None or _text(node, src) not in names:
             continue
         if parent.type in ELEMENTS and parent.child_by_field_name("name") == node:
             use = parent.parent if parent.type == "jsx_opening_element" and parent.parent is not None else parent

@@ -2,13 +2,12 @@
 render time or only when the user acts. Part of the per-file stage (tree at hand)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import tree_sitter as ts
 
 from perfsense.scanner.model import Span
-from perfsense.scanner.parse import language
+from perfsense.scanner.parse import query
 from perfsense.scanner.parse.walk import ancestors
 from perfsense.scanner.source import SourceFile
 
@@ -32,6 +31,7 @@ TRANSPARENT = frozenset({"parenthesized_expression", "as_expression", "non_null_
                          "satisfies_expression", "type_assertion"})
 LITERAL_INDEX = frozenset({"string", "number"})
 MAX_UP = 200
+IDENTIFIERS = "[(identifier) (shorthand_property_identifier)] @id"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,9 +53,14 @@ class LocalUse:
         return self.dynamic_span.start.line if self.dynamic_span is not None else None
 
 
-def identifier_query(lang: str, names: Iterable[str]) -> ts.Query:
-    quoted = " ".join(f'"{n}"' for n in sorted(names))
-    return ts.Query(language(lang), f"([(identifier) (shorthand_property_identifier)] @id (#any-of? @id {quoted}))")
+def identifiers(root: ts.Node, src: SourceFile, names: set[str]) -> list[ts.Node]:
+    """Identifier nodes whose text is one of `names`, in document order (one cached query;
+    compiling a query per file would cost more than filtering)."""
+    if not names:
+        return []
+    wanted = {name.encode() for name in names}
+    found = ts.QueryCursor(query(src.language, IDENTIFIERS)).captures(root).get("id", [])
+    return sorted((n for n in found if n.text in wanted), key=lambda n: n.start_byte)
 
 
 def function_name(fn: ts.Node, src: SourceFile) -> str:
@@ -170,14 +175,11 @@ def _classify(node: ts.Node, src: SourceFile) -> tuple[str, str, ts.Node]:
     return "other", "", node
 
 
-def local_uses(root: ts.Node, src: SourceFile, names: set[str], server_exports: frozenset[str]) -> dict[str, LocalUse]:
-    """How each name in `names` is used in the file."""
+def local_uses(nodes: list[ts.Node], src: SourceFile, names: set[str],
+               server_exports: frozenset[str]) -> dict[str, LocalUse]:
+    """How each name in `names` is used in the file (`nodes`: their identifiers)."""
     found: dict[str, dict] = {n: {"value": 0, "type": 0, "jsx": 0, "deferred": True, "server": True,
                                   "dynamic": None, "where": ""} for n in names}
-    if not names:
-        return {}
-    captures = ts.QueryCursor(identifier_query(src.language, names)).captures(root)
-    nodes = sorted(captures.get("id", []), key=lambda n: n.start_byte)
     for node in nodes:
         name = _text(node, src)
         slot = found.get(name)
