@@ -148,3 +148,41 @@ def test_missing_bundle_facts_do_not_crash(tmp_path):
     findings, skips = run_project_rules(files, Catalogs(), {}, classes, str(tmp_path))
     assert not skips
     assert [f.rule_id for f in findings] == ["whole-library-import"]
+
+
+def test_on_demand_and_rare_render_decisions(tmp_path):
+    write_tree(tmp_path, {
+        "package.json": REACT,
+        "src/Toolbar.tsx": "import { useCallback, useMemo } from 'react';\nimport { utils } from 'xlsx';\n"
+                           "import jsPDF from 'jspdf';\n"
+                           "export function Toolbar({ rows }) {\n"
+                           "  const onExport = useCallback(() => utils.json_to_sheet(rows), [rows]);\n"
+                           "  const doc = useMemo(() => new jsPDF(), []);\n"
+                           "  return <button onClick={onExport}>{String(doc)}</button>;\n}\n",
+        "src/Printer.jsx": "import html2canvas from 'html2canvas';\n"
+                           "export default class Printer extends React.Component {\n"
+                           "  handlePrint = async () => { await html2canvas(document.body); };\n"
+                           "  render() { return <button onClick={this.handlePrint}>Print</button>; }\n}\n",
+        "src/Home.jsx": "import Viewer from './Viewer';\nimport Stats from './Stats';\n"
+                        "export default function Home({ data, open, tab }) {\n  return (<>\n"
+                        "    {data && <Stats data={data} />}\n"
+                        "    {tab === 'stats' ? <Stats data={data} /> : null}\n"
+                        "    <Dialog open={open}><Viewer /></Dialog>\n"
+                        "    <Drawer variant=\"permanent\"><Viewer /></Drawer>\n  </>);\n}\n",
+        "src/Viewer.jsx": "import * as THREE from 'three';\nexport default () => <canvas data-x={THREE.REVISION} />;\n",
+        "src/Stats.jsx": "import { LineChart } from 'recharts';\nexport default ({ data }) => <LineChart data={data} />;\n",
+        "src/Modal.jsx": "import Viewer from './Viewer';\n"
+                         "export const Preview = ({ showPreview }) => showPreview && <Viewer />;\n",
+    })
+    assert found(tmp_path) == [("heavy-import-not-lazy", "src/Modal.jsx", 1),
+                               ("heavy-import-not-lazy", "src/Printer.jsx", 1),
+                               ("heavy-import-not-lazy", "src/Toolbar.tsx", 2)]
+
+
+def test_islands_framework_files_are_front_end_only_with_a_ui_framework(tmp_path):
+    write_tree(tmp_path, {
+        "package.json": json.dumps({"dependencies": {"astro": "^4.8.0", "react": "^18.3.1"}}),
+        "src/lib/feed.ts": "import moment from 'moment';\nexport const day = (d) => moment(d).format('LL');\n",
+        "src/components/Clock.tsx": "import moment from 'moment';\nexport const Clock = () => <p>{moment().format()}</p>;\n",
+    })
+    assert found(tmp_path) == [("whole-library-import", "src/components/Clock.tsx", 1)]

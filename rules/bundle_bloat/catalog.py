@@ -25,6 +25,7 @@ class BundleCatalog:
     packages: tuple[Package, ...]
     frontend_deps: frozenset[str]
     native_deps: frozenset[str]
+    island_deps: frozenset[str]
     framework_modules: PatternSet
     next_deps: frozenset[str]
     app_dirs: tuple[str, ...]
@@ -99,6 +100,7 @@ def _compile(catalogs: Catalogs) -> BundleCatalog:
         packages=tuple(packages),
         frontend_deps=frozenset(_strings(front.get("dependencies"))),
         native_deps=frozenset(_strings(front.get("native"))),
+        island_deps=frozenset(_strings(front.get("islands"))),
         framework_modules=PatternSet(_strings(front.get("framework_modules"))),
         next_deps=frozenset(_strings(front.get("next"))),
         app_dirs=tuple(_strings(front.get("app_dirs"))),

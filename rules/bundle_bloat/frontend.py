@@ -5,7 +5,8 @@ bundler and the file is not server-only (API routes, route handlers, `*.server.*
 `"use server"`, Node built-ins, server frameworks) nor a test, story, config or script. In
 a Next.js project with an `app` router, files are server components unless a
 `"use client"` file (or a `pages` file) imports them. A file under no package.json is
-front-end when it is .jsx/.tsx or imports a UI framework. Everything else is neutral: it
+front-end when it is .jsx/.tsx or imports a UI framework, and so is a file of an islands
+framework (Astro) that renders on the server. Everything else is neutral: it
 reaches the bundle only through the front-end files that import it.
 """
 from __future__ import annotations
@@ -61,9 +62,10 @@ def classify(facts: FileFacts, manifests: Manifests, cat: BundleCatalog) -> Role
     reason = _server_reason(facts, cat)
     if reason:
         return Role(SERVER, reason, manifest)
-    if manifest is None and not path.endswith((".jsx", ".tsx")) and not any(
+    islands = manifest is None or bool(manifest.deps & cat.island_deps)
+    if islands and not path.endswith((".jsx", ".tsx")) and not any(
             imp.module and cat.framework_modules.match(imp.module) for imp in facts.imports):
-        return Role(NEUTRAL, "no package.json and no UI framework import", None)
+        return Role(NEUTRAL, "no UI framework import (server-rendered or no package.json)", manifest)
     return Role(FRONT, "", manifest)
 
 
