@@ -98,10 +98,11 @@ class HeavyImportNotLazy(ProjectRule):
                 continue
             routes = [r for r in renders if r.kind == "route"]
             if routes and lazy and all(not r.index for r in routes):
-                why = f"the route `{routes[0].detail}`" if routes[0].detail else "a route"
-                reason = f"{why} is imported statically while this file lazy-loads `{lazy[0]}`"
+                route = f" (route `{routes[0].detail}`)" if routes[0].detail else " (a route)"
+                reason = (f"`{imp.local}`{route} is imported statically although this router lazy-loads "
+                          f"`{lazy[0]}`")
             elif not routes and all(r.kind == "rare" for r in renders):
-                reason = f"it is only rendered on demand (`{renders[0].detail}`) but imported statically"
+                reason = f"`{imp.local}` is only rendered on demand (`{renders[0].detail}`) but imported statically"
             else:
                 continue
             finding = self._heavy_component(index, path, imp, target, reason)
@@ -122,18 +123,30 @@ class HeavyImportNotLazy(ProjectRule):
         if not hits:
             return None
         total = sum(entry.size_kb for entry, *_rest in hits)
-        names = ", ".join(f"`{inner.module}`" for _e, _f, inner, _h in hits[:MAX_LISTED])
-        names += ", …" if len(hits) > MAX_LISTED else ""
+        listed = [f"`{inner.module}`" for _e, _f, inner, _h in hits[:MAX_LISTED]]
+        listed += ["more"] if len(hits) > MAX_LISTED else []
+        names = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+        verb = "loads" if len(hits) == 1 else "load"
         entry, file, inner, hops = hits[0]
-        split = f"lazy(() => import('{spec(index, path, imp)}'))"
         return self.make(
             path=path, span=index.statement(path, imp), context=path,
             chain=chain_steps(index, hops, (file, inner), entry.what),
-            message=f"`{imp.local}` pulls {names} (~{total:,.0f} kB min+gz) into the bundle every visitor "
-                    f"loads: {reason}. Split it off with `{split}` (or `next/dynamic`, or `() => import(…)` "
-                    f"in a route table).",
+            message=f"{reason}, so {names} (~{total:,.0f} kB min+gz) {verb} with this page for every visitor. "
+                    f"Load it on demand: {_split(index, path, imp)}.",
         )
 
     @staticmethod
     def _enter(index: BundleIndex):
         return lambda p: index.roles.get(p) is not None and index.roles[p].role in (FRONT, NEUTRAL)
+
+
+def _split(index: BundleIndex, path: str, imp: Import) -> str:
+    """The code-splitting idiom of the file's framework."""
+    target = spec(index, path, imp)
+    role = index.roles.get(path)
+    deps = role.manifest.deps if role is not None and role.manifest is not None else frozenset()
+    if deps & index.cat.next_deps:
+        return f"`dynamic(() => import('{target}'))` from `next/dynamic`"
+    if "vue" in deps or "nuxt" in deps:
+        return f"`defineAsyncComponent(() => import('{target}'))`, or `() => import('{target}')` in the route table"
+    return f"`lazy(() => import('{target}'))` inside a `<Suspense>` boundary"
