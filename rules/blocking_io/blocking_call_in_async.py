@@ -55,7 +55,7 @@ class BlockingCallInAsync(ProjectRule):
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         graph = ctx.graph
         project = ctx.project
-        for path in sorted(project.files):
+        for path in ctx.targets():
             facts = project.files[path]
             for fn in facts.functions:
                 ref = FunctionRef(path, fn.id)

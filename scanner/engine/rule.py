@@ -155,6 +155,15 @@ class ProjectContext:
     catalogs: Catalogs
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     _graph: CallGraph | None = None
+    # The files whose findings are wanted (the LSP server asks for open documents only);
+    # None means every file. Project rules iterate `ctx.targets()`.
+    paths: frozenset[str] | None = None
+
+    def targets(self) -> list[str]:
+        """Paths of the files to report on, sorted."""
+        if self.paths is None:
+            return sorted(self.project.files)
+        return sorted(p for p in self.paths if p in self.project.files)
 
     @property
     def graph(self) -> CallGraph:

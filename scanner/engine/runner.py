@@ -15,16 +15,15 @@ from typing import Any
 from perfsense.scanner import __version__
 from perfsense.scanner.cache import Cache
 from perfsense.scanner.catalog import Catalogs
-from perfsense.scanner.config import Config, is_selected, path_ignored
+from perfsense.scanner.config import Config
 from perfsense.scanner.discovery import FileTask
 from perfsense.scanner.engine.project_stage import run_project_rules
 from perfsense.scanner.engine.registry import rule_classes
 from perfsense.scanner.engine.worker import FileResult, Settings, analyse_file
-from perfsense.scanner.fingerprint import with_fingerprints
+from perfsense.scanner.engine.finalize import active_rules, finalize
 from perfsense.scanner.model import Finding, ScanResult, Skip, SkipReason
 from perfsense.scanner.reading import ReadError, read_capped
 from perfsense.scanner.source import DecodeError, SourceFile, decode, language_of
-from perfsense.scanner.suppress import apply_suppressions, parse_suppressions
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -128,10 +127,7 @@ def finish(root: str, tasks: Sequence[FileTask], results: Sequence[FileResult], 
            config: Config, options: ScanOptions, settings: Settings) -> ScanResult:
     """Project stage, selection, suppressions, fingerprints; deterministic order."""
     classes = list(rule_classes()) + list(options.extra_rules)
-    select = tuple(options.select) or config.select
-    ignore = tuple(options.ignore) + tuple(config.ignore)
-    active = {cls.id: cls.category.value for cls in classes
-              if is_selected(cls.id, cls.category.value, select, ignore)}
+    active = active_rules(classes, config, options.select, options.ignore)
     all_skips = list(skips)
     findings: list[Finding] = []
     facts = {}
@@ -147,42 +143,13 @@ def finish(root: str, tasks: Sequence[FileTask], results: Sequence[FileResult], 
         facts, catalogs, settings.rule_options, [c for c in classes if c.id in active], root)
     findings.extend(project_findings)
     all_skips.extend(project_skips)
-    findings = _outside_errors([f for f in findings if f.rule_id in active], results)
-    suppressions = {path: parse_suppressions(path, ff.comments) for path, ff in facts.items() if ff.comments}
-    findings, unused = apply_suppressions(findings, suppressions, active)
-    findings = [f for f in findings if not path_ignored(f.location.path, f.rule_id, f.category.value, config)]
-    if "unused-suppression" in active:
-        findings.extend(_unused_findings(unused, classes))
-    findings = sorted(set(findings), key=lambda f: f.sort_key)
+    ranges = {r.path: r.error_ranges for r in results if r.error_ranges}
     texts = _LineTexts({task.rel: task.path for task in tasks})
-    findings = with_fingerprints(findings, texts)
+    findings = finalize(findings, facts, ranges, config, active, classes, texts)
     analysed = sorted(r.path for r in results if r.facts is not None)
     ordered_skips = sorted(set(all_skips), key=lambda s: (s.path, s.reason.value, s.line or 0, s.detail))
     return ScanResult(root=root, findings=findings, skips=ordered_skips, files=analysed,
                       lines_scanned=lines)
-
-
-def _outside_errors(findings: list[Finding], results: Sequence[FileResult]) -> list[Finding]:
-    ranges = {r.path: r.error_ranges for r in results if r.error_ranges}
-    if not ranges:
-        return findings
-    return [f for f in findings if not any(a <= f.location.span.start.line <= b
-                                           for a, b in ranges.get(f.location.path, ()))]
-
-
-def _unused_findings(unused: Sequence[Any], classes: Sequence[Any]) -> list[Finding]:
-    rule = next(cls for cls in classes if cls.id == "unused-suppression")()
-    out = []
-    from perfsense.scanner.model import Position, Span
-
-    for sup in unused:
-        kind = "ignore-file" if sup.file_level else "ignore"
-        written = f"perfsense: {kind}[{', '.join(sup.ids)}]" if sup.ids else f"perfsense: {kind}"
-        span = Span(Position(sup.line, 0), Position(sup.line, 0))
-        where = "in this file" if sup.file_level else "here"
-        out.append(rule.make(path=sup.path, span=span,
-                             message=f"Unused suppression: `{written}` silences no finding {where}; remove it."))
-    return out
 
 
 class _LineTexts:

@@ -44,7 +44,7 @@ class _Walker:
         self.default_export: str | None = None
 
     def span(self, node: ts.Node):
-        return self.src.span(node.start_byte, node.end_byte)
+        return self.src.node_span(node)
 
     def text(self, node: ts.Node | None, limit: int = 200) -> str:
         if node is None:

@@ -1,6 +1,8 @@
 """JavaScript/TypeScript expressions -> raw values, compact argument texts, patterns."""
 from __future__ import annotations
 
+import sys
+
 import posixpath
 
 import tree_sitter as ts
@@ -185,6 +187,8 @@ def module_root(module: str, name: str | None) -> Value:
 
 
 def _text(node: ts.Node | None, src: SourceFile, limit: int = 200) -> str:
+    """Source text of a node; short names are interned (they repeat, and pickle shares them)."""
     if node is None:
         return ""
-    return src.byte_text(node.start_byte, node.end_byte, limit)
+    text = src.byte_text(node.start_byte, node.end_byte, limit)
+    return sys.intern(text) if len(text) <= 40 else text
