@@ -54,7 +54,7 @@ class DynamicNamespaceAccess(ProjectRule):
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         index = bundle_index(ctx)
-        for path in index.front_files():
+        for path in index.front_files(ctx.targets()):
             uses = bundle_facts(index.project.files[path]).uses
             seen = set()
             for imp, entry in index.packages(path):

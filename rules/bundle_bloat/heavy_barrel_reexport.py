@@ -54,7 +54,10 @@ class HeavyBarrelReexport(ProjectRule):
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         index = bundle_index(ctx)
         importers = self._importers(index)
+        wanted = set(ctx.targets())
         for barrel in sorted(importers):
+            if barrel not in wanted:
+                continue
             role = index.roles.get(barrel)
             if role is None or role.role not in (FRONT, NEUTRAL) or (role.manifest and role.manifest.side_effects_free):
                 continue

@@ -60,7 +60,7 @@ class HeavyImportNotLazy(ProjectRule):
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         index = bundle_index(ctx)
-        for path in index.front_files():
+        for path in index.front_files(ctx.targets()):
             yield from self._on_demand(index, path)
             yield from self._split_candidates(index, path)
 

@@ -31,8 +31,10 @@ class BundleIndex:
         role = self.roles.get(path)
         return role is not None and role.role == FRONT
 
-    def front_files(self) -> list[str]:
-        return sorted(path for path in self.roles if self.front(path))
+    def front_files(self, targets: list[str] | None = None) -> list[str]:
+        """Front-end files (among `targets`, the files findings are wanted for), sorted."""
+        paths = self.roles if targets is None else targets
+        return sorted(path for path in paths if self.front(path))
 
     def statement(self, path: str, imp: Import) -> Span:
         """The whole import statement an import fact belongs to (where findings point)."""

@@ -83,7 +83,7 @@ class WholeLibraryImport(ProjectRule):
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         index = bundle_index(ctx)
-        for path in index.front_files():
+        for path in index.front_files(ctx.targets()):
             done: set[str] = set()
             yield from self._direct(index, path, done)
             yield from self._through_modules(index, path, done)
