@@ -25,13 +25,13 @@ class HeavyBarrelReexport(ProjectRule):
     docs = Docs(
         what="""
             Finds re-exports in project barrel files (`export * from './Chart'`,
-            `export { Chart } from './Chart'`) of modules that import a heavy library
-            (a whole-library import, or a chart, 3D, map, editor, PDF or spreadsheet
-            library), when a front-end file imports other names from the barrel. The
-            finding is at the re-export, with the importer and the heavy import. Only
-            imports a bundler cannot drop count: whole-library imports, side-effect and
-            CommonJS imports, and libraries the module calls at load time
-            (`Chart.register(…)`, `echarts.use(…)`). Packages whose package.json declares
+            `export { Chart } from './Chart'`) of modules that load a heavy library (a chart,
+            3D, map, editor, PDF or spreadsheet library) in a way a bundler cannot drop: an
+            everything-entry (`chart.js/auto`, `echarts`), a side-effect or CommonJS import,
+            or module-level code that calls into it (`Chart.register(…)`, `echarts.use(…)`).
+            It reports when a front-end file imports other names from the barrel and does
+            not load that library anyway. The finding is at the re-export, with the
+            importer and the heavy import. Packages whose package.json declares
             `"sideEffects": false` are not reported.
         """,
         why="""
@@ -87,26 +87,29 @@ class HeavyBarrelReexport(ProjectRule):
         unrelated = [(p, i, names) for p, i, names in importers if p != target and not names & provided]
         if not unrelated or not provided:
             return None
-        enter = lambda p: index.roles.get(p) is not None and index.roles[p].role in (FRONT, NEUTRAL)  # noqa: E731
-        for file, hops in index.graph.walk(target, enter):
-            for inner, entry in index.packages(file):
-                if not entry.kind == "whole" and not (entry.lazy and _runs_at_load(index, file, inner)):
-                    continue
-                path, first, names = unrelated[0]
-                shown = ", ".join(f"`{n}`" for n in sorted(names)[:3])
-                chain = [ChainStep(location=Location(path, index.statement(path, first)),
-                                   message=f"`{path}` imports {shown} from this barrel")]
-                chain += chain_steps(index, hops, (file, inner), entry.what)
-                who = f"`{path}` imports" if len(unrelated) == 1 else \
-                    f"`{path}` and {len(unrelated) - 1} other file(s) import"
-                return self.make(
-                    path=barrel, span=index.statement(barrel, imp), context=barrel,
-                    chain=chain,
-                    message=f"This barrel re-exports `{relative(barrel, target)}`, which imports `{inner.module}` "
-                            f"({entry.what}, ~{entry.size_kb:,.0f} kB min+gz) at load time; {who} other names "
-                            f"from the barrel and get it too. Import `{relative(barrel, target)}` directly "
-                            f"where it is needed, or declare `\"sideEffects\": false` in package.json.",
-                )
+        hits = [(file, inner, entry, hops) for file, hops in index.graph.walk(target, _enter(index))
+                for inner, entry in index.packages(file)
+                if entry.lazy and (entry.kind == "whole" or _runs_at_load(index, file, inner))]
+        for file, inner, entry, hops in hits:
+            paying = [(p, i, names) for p, i, names in unrelated
+                      if inner.module not in _reached(index, p, barrel)]
+            if not paying:
+                continue
+            path, first, names = paying[0]
+            shown = ", ".join(f"`{n}`" for n in sorted(names)[:3])
+            chain = [ChainStep(location=Location(path, index.statement(path, first)),
+                               message=f"`{path}` imports {shown} from this barrel")]
+            chain += chain_steps(index, hops, (file, inner), entry.what)
+            who = f"`{path}` imports" if len(paying) == 1 else \
+                f"`{path}` and {len(paying) - 1} other file(s) import"
+            module = relative(barrel, target)
+            return self.make(
+                path=barrel, span=index.statement(barrel, imp), context=barrel, chain=chain,
+                message=f"This barrel re-exports `{module}`, which loads `{inner.module}` ({entry.what}, "
+                        f"~{entry.size_kb:,.0f} kB min+gz) at load time; {who} other names from the barrel "
+                        f"and get it too. Import `{module}` directly where it is needed, or declare "
+                        f"`\"sideEffects\": false` in package.json.",
+            )
         return None
 
     @staticmethod
@@ -126,3 +129,17 @@ def _runs_at_load(index: BundleIndex, path: str, imp: Import) -> bool:
     return any(call.func == MODULE_FUNCTION and (call.callee.root == imp.module
                                                  or call.callee.root.startswith(imp.module + "."))
                for call in index.project.files[path].calls)
+
+
+def _enter(index: BundleIndex):
+    return lambda p: index.roles.get(p) is not None and index.roles[p].role in (FRONT, NEUTRAL)
+
+
+def _reached(index: BundleIndex, path: str, barrel: str) -> set[str]:
+    """Catalog packages `path` loads without going through `barrel` (memoised)."""
+    memo = index.memo.setdefault("barrel-reach", {})
+    key = (path, barrel)
+    if key not in memo:
+        memo[key] = {i.module for file, _hops in index.graph.walk(path, _enter(index), frozenset({barrel}))
+                     for i, _e in index.packages(file)}
+    return memo[key]

@@ -26,6 +26,7 @@ class BundleIndex:
         self.manifests = Manifests(self.project.root)
         self.graph = ImportGraph(self.project, self.manifests, self.cat)
         self.roles: dict[str, Role] = roles(self.project.files, self.manifests, self.graph, self.cat)
+        self.memo: dict[str, dict] = {}  # per-rule memo tables
 
     def front(self, path: str) -> bool:
         role = self.roles.get(path)
