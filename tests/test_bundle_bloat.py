@@ -104,6 +104,7 @@ def test_server_markers_silence_front_end_packages(tmp_path):
         "src/actions.ts": "'use server';\nimport _ from 'lodash';\nexport async function save(x) { return _.sum(x); }\n",
         "src/build-sitemap.js": "import fs from 'node:fs';\nimport _ from 'lodash';\nfs.writeFileSync('x', _.join([]));\n",
         "src/db.server.ts": "import moment from 'moment';\nexport const now = () => moment();\n",
+        "src/paths.js": "import { join } from 'node:path';\nimport _ from 'lodash';\nexport default join(_.head(['a']));\n",
         "src/dev.js": "if (process.env.NODE_ENV !== 'production') {\n  const _ = require('lodash');\n  window._ = _;\n}\n",
         "vite.config.js": "import _ from 'lodash';\nexport default _.merge({}, {});\n",
     })
@@ -186,3 +187,10 @@ def test_islands_framework_files_are_front_end_only_with_a_ui_framework(tmp_path
         "src/components/Clock.tsx": "import moment from 'moment';\nexport const Clock = () => <p>{moment().format()}</p>;\n",
     })
     assert found(tmp_path) == [("whole-library-import", "src/components/Clock.tsx", 1)]
+
+
+def test_browser_polyfilled_builtins_do_not_make_server_code(tmp_path):
+    write_tree(tmp_path, {"package.json": REACT,
+                          "src/entries.js": "import { join } from 'path';\nimport { get } from 'lodash';\n"
+                                            "export const slug = (e) => join('/', get(e, 'slug'));\n"})
+    assert found(tmp_path) == [("whole-library-import", "src/entries.js", 2)]

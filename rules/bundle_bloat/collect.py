@@ -27,6 +27,7 @@ STATEMENT_QUERY = """
 STATEMENTS = ("lexical_declaration", "variable_declaration", "expression_statement")
 CONDITIONS = ("if_statement", "ternary_expression", "binary_expression")
 MAX_UP = 40
+NODE_PREFIX = re.compile(r"""(?:\bfrom|\brequire\(|\bimport\(?)\s*['"]node:""")
 IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*\Z")
 
 
@@ -37,6 +38,7 @@ class BundleFacts:
     uses: dict[str, LocalUse] = field(default_factory=dict)  # imported local -> how it is used
     renders: tuple[Render, ...] = ()  # where imported components are rendered
     dev_only: tuple[int, ...] = ()  # 0-based lines of require / import() run in development only
+    node_builtin: bool = False  # imports a `node:` built-in (server code)
 
 
 def bundle_facts(facts: FileFacts) -> BundleFacts:
@@ -116,4 +118,5 @@ def collect(ctx: FileContext) -> BundleFacts | None:
         uses=local_uses(nodes, src, names, cat.server_exports),
         renders=renders(nodes, src, components, cat),
         dev_only=tuple(sorted(set(dev))),
+        node_builtin=bool(facts.imports) and NODE_PREFIX.search(src.text) is not None,
     )

@@ -43,6 +43,8 @@ def _server_reason(facts: FileFacts, cat: BundleCatalog) -> str:
     for directive in bundle.directives:
         if directive in cat.server_directives:
             return f'"{directive}"'
+    if bundle.node_builtin:
+        return "imports a `node:` built-in"
     for imp in facts.imports:
         if imp.kind != "dynamic" and not imp.type_only and imp.module and cat.server_modules.match(imp.module):
             return f"imports `{imp.module}`"
