@@ -194,3 +194,18 @@ def test_browser_polyfilled_builtins_do_not_make_server_code(tmp_path):
                           "src/entries.js": "import { join } from 'path';\nimport { get } from 'lodash';\n"
                                             "export const slug = (e) => join('/', get(e, 'slug'));\n"})
     assert found(tmp_path) == [("whole-library-import", "src/entries.js", 2)]
+
+
+def test_deep_nesting_stays_fast(tmp_path):
+    """tree-sitter's Node.parent walks from the root: climbing parents per identifier would be
+    quadratic in the depth. 3,000 nested arrows with 1,000 uses must still be analysed."""
+    import time
+
+    deep = "import _ from 'lodash';\nexport const f = " + "() =>\n" * 3000 + "[" + ",\n".join(["_.x"] * 1000) + "];\n"
+    nest = "import * as I from '@mui/icons-material';\nexport const g = " + "(\n" * 20000 + "I[k]" + "\n)" * 20000 + ";\n"
+    write_tree(tmp_path, {"package.json": REACT, "src/deep.js": deep, "src/nest.js": nest})
+    start = time.perf_counter()
+    result = scan_tree(tmp_path)
+    assert time.perf_counter() - start < 20
+    assert not [s for s in result.skips if s.reason.value != "too-deep"]
+    assert ("whole-library-import", "src/deep.js", 1) in found(tmp_path)

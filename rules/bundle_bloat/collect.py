@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 
 import tree_sitter as ts
 
-from perfsense.rules.bundle_bloat.catalog import BundleCatalog, bundle_catalog
-from perfsense.rules.bundle_bloat.jsx import Render, renders
-from perfsense.rules.bundle_bloat.usage import LocalUse, identifiers, local_uses
+from perfsense.rules.bundle_bloat.catalog import bundle_catalog
+from perfsense.rules.bundle_bloat.jsx import Render, render_of
+from perfsense.rules.bundle_bloat.usage import LocalUse, UseCounter, identifiers, up, with_ancestors
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.model import FileFacts
 from perfsense.scanner.model import Span
 from perfsense.scanner.parse import query as compiled_query
-from perfsense.scanner.parse.walk import ancestors
 from perfsense.scanner.source import SourceFile
 
 KEY = "whole-library-import"  # the rule whose `collect` gathers these facts
@@ -58,47 +57,40 @@ def _directives(root: ts.Node, src: SourceFile) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _dev_only(call: ts.Node, src: SourceFile, markers: tuple[str, ...]) -> bool:
+def _dev_only(call: ts.Node, stack: list[ts.Node], src: SourceFile, markers: tuple[str, ...]) -> bool:
+    """`require(…)` / `import(…)` under a test of a development-only flag."""
     current = call
-    for count, up in enumerate(ancestors(call)):
-        if count > MAX_UP or up.type == "program":
+    for _index, node in up(stack, MAX_UP):
+        if node.type == "program":
             return False
-        if up.type in CONDITIONS:
-            test = up.child_by_field_name("condition") if up.type != "binary_expression" \
-                else up.child_by_field_name("left")
+        if node.type in CONDITIONS:
+            test = node.child_by_field_name("condition") if node.type != "binary_expression" \
+                else node.child_by_field_name("left")
             if test is not None and test != current:
                 text = src.byte_text(test.start_byte, test.end_byte, 200)
                 if any(marker in text for marker in markers):
                     return True
-        current = up
+        current = node
     return False
 
 
-def _statements(root: ts.Node, src: SourceFile, cat: BundleCatalog, calls: bool) -> tuple[list[Span], list[int]]:
-    """Spans of import statements (and of require / import() statements when `calls`),
-    and the lines of requires that run in development only."""
+def _top_level_statements(root: ts.Node, src: SourceFile) -> list[Span]:
+    return [src.span(node.start_byte, node.end_byte) for node in root.named_children
+            if node.type == "import_statement"
+            or (node.type == "export_statement" and node.child_by_field_name("source") is not None)]
+
+
+def _calls(root: ts.Node, src: SourceFile) -> tuple[list[Span], list[ts.Node]]:
+    """Spans of import / export-from statements anywhere, and the require / import() calls."""
     spans: list[Span] = []
-    dev: list[int] = []
-    if not calls:
-        for node in root.named_children:
-            if node.type == "import_statement" or (node.type == "export_statement"
-                                                   and node.child_by_field_name("source") is not None):
-                spans.append(src.span(node.start_byte, node.end_byte))
-        return spans, dev
-    query = compiled_query(src.language, STATEMENT_QUERY)
-    for _pattern, caps in ts.QueryCursor(query).matches(root):
+    calls: list[ts.Node] = []
+    for _pattern, caps in ts.QueryCursor(compiled_query(src.language, STATEMENT_QUERY)).matches(root):
         if "statement" in caps:
             node = caps["statement"][0]
             spans.append(src.span(node.start_byte, node.end_byte))
-            continue
-        callee, call = caps["callee"][0], caps["call"][0]
-        statement = next((up for up in ancestors(call) if up.type in STATEMENTS), None) \
-            if callee.type == "identifier" else None
-        node = statement if statement is not None and statement.start_point[0] >= call.start_point[0] - 3 else call
-        spans.append(src.span(node.start_byte, node.end_byte))
-        if _dev_only(call, src, cat.dev_conditions):
-            dev.append(src.position(call.start_byte).line)
-    return spans, dev
+        else:
+            calls.append(caps["call"][0])
+    return spans, calls
 
 
 def collect(ctx: FileContext) -> BundleFacts | None:
@@ -109,14 +101,35 @@ def collect(ctx: FileContext) -> BundleFacts | None:
     src = ctx.source
     names = {imp.local for imp in facts.imports if not imp.type_only and IDENTIFIER.match(imp.local)}
     components = {name for name in names if name[:1].isupper()}
-    calls = any(imp.kind in ("require", "dynamic") for imp in facts.imports)
-    statements, dev = _statements(ctx.root, src, cat, calls) if facts.imports else ([], [])
-    nodes = identifiers(ctx.root, src, names)
+    if any(imp.kind in ("require", "dynamic") for imp in facts.imports):
+        statements, calls = _calls(ctx.root, src)
+    else:
+        statements, calls = _top_level_statements(ctx.root, src) if facts.imports else [], []
+    call_ids = {call.id for call in calls}
+    counter = UseCounter(src, names, cat.server_exports)
+    renders: list[Render] = []
+    dev: list[int] = []
+    for node, stack in with_ancestors(ctx.root, identifiers(ctx.root, src, names) + calls):
+        if node.id in call_ids:
+            statement = next((n for _i, n in up(stack, 8) if n.type in STATEMENTS), None)
+            if statement is not None and node.child_by_field_name("function").type == "identifier" \
+                    and statement.start_point[0] >= node.start_point[0] - 3:
+                statements.append(src.span(statement.start_byte, statement.end_byte))
+            else:
+                statements.append(src.span(node.start_byte, node.end_byte))
+            if _dev_only(node, stack, src, cat.dev_conditions):
+                dev.append(src.position(node.start_byte).line)
+            continue
+        counter.add(node, stack)
+        if src.byte_text(node.start_byte, node.end_byte, 100) in components:
+            render = render_of(node, stack, src, cat)
+            if render is not None:
+                renders.append(render)
     return BundleFacts(
         directives=_directives(ctx.root, src),
         statements=tuple(sorted(set(statements))),
-        uses=local_uses(nodes, src, names, cat.server_exports),
-        renders=renders(nodes, src, components, cat),
+        uses=counter.result(),
+        renders=tuple(renders),
         dev_only=tuple(sorted(set(dev))),
         node_builtin=bool(facts.imports) and NODE_PREFIX.search(src.text) is not None,
     )

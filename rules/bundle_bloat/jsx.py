@@ -57,59 +57,61 @@ def _string(node: ts.Node | None, src: SourceFile) -> str | None:
     return None
 
 
-def _route(use: ts.Node, src: SourceFile, cat: BundleCatalog) -> tuple[str, bool] | None:
-    """(path, is index) when `use` is the component of a route declaration."""
-    current = use
-    for _ in range(MAX_UP):
-        parent = current.parent
-        if parent is None or parent.type in FUNCTIONS or parent.type == "statement_block":
+def _route(path: list[ts.Node], at: int, src: SourceFile, cat: BundleCatalog) -> tuple[str, bool] | None:
+    """(route path, is index) when `path[at]` is the component of a route declaration
+    (`path` holds the node's ancestors, outermost first)."""
+    for i in range(at, max(0, at - MAX_UP), -1):
+        current, parent = path[i], path[i - 1]
+        if parent.type in FUNCTIONS or parent.type == "statement_block":
             return None
         if parent.type == "jsx_attribute" and parent.named_children:
             prop = _text(parent.named_children[0], src)
-            owner = parent.parent
+            owner = path[i - 2] if i > 1 else None
             if prop in cat.route_props and owner is not None and owner.type in ELEMENTS \
                     and cat.route_elements.match(_element_name(owner, src)):
                 attrs = _attributes(owner, src)
-                path = _string(attrs.get("path"), src)
-                return (path or "", "index" in attrs or path is None or path in cat.index_paths)
+                route = _string(attrs.get("path"), src)
+                return (route or "", "index" in attrs or route is None or route in cat.index_paths)
             return None
         if parent.type == "jsx_element" and current.type != "jsx_opening_element":
             opening = parent.child_by_field_name("open_tag") or parent.named_children[0]
             if opening is not None and opening.type == "jsx_opening_element" and opening != current \
                     and cat.route_elements.match(_element_name(opening, src)):
-                path = _string(_attributes(opening, src).get("path"), src)
-                return (path or "", path is None or path in cat.index_paths)
+                route = _string(_attributes(opening, src).get("path"), src)
+                return (route or "", route is None or route in cat.index_paths)
         if parent.type == "pair":
             key = _text(parent.child_by_field_name("key"), src).strip("'\"")
-            obj = parent.parent
+            obj = path[i - 2] if i > 1 else None
             if key not in cat.route_props or obj is None or obj.type != "object":
                 return None
-            path, index = None, False
-            for pair in obj.named_children:
-                if pair.type != "pair":
-                    continue
-                pkey = _text(pair.child_by_field_name("key"), src).strip("'\"")
-                if pkey == "path":
-                    path = _string(pair.child_by_field_name("value"), src)
-                elif pkey == "index":
-                    index = _text(pair.child_by_field_name("value"), src) == "true"
-            if path is None and not index:
-                return None
-            return (path or "", index or path is None or path in cat.index_paths)
-        current = parent
+            return _route_object(obj, src, cat)
     return None
+
+
+def _route_object(obj: ts.Node, src: SourceFile, cat: BundleCatalog) -> tuple[str, bool] | None:
+    route, index = None, False
+    for pair in obj.named_children:
+        if pair.type != "pair":
+            continue
+        key = _text(pair.child_by_field_name("key"), src).strip("'\"")
+        if key == "path":
+            route = _string(pair.child_by_field_name("value"), src)
+        elif key == "index":
+            index = _text(pair.child_by_field_name("value"), src) == "true"
+    if route is None and not index:
+        return None
+    return (route or "", index or route is None or route in cat.index_paths)
 
 
 def _words(text: str) -> set[str]:
     return {w.lower() for w in WORDS.findall(text)}
 
 
-def _rare(use: ts.Node, src: SourceFile, cat: BundleCatalog) -> str | None:
-    """The condition or container that shows the element only on demand, if any."""
-    current = use
-    for _ in range(MAX_UP):
-        parent = current.parent
-        if parent is None or parent.type in FUNCTIONS:
+def _rare(path: list[ts.Node], at: int, src: SourceFile, cat: BundleCatalog) -> str | None:
+    """The condition or container that shows `path[at]` only on demand, if any."""
+    for i in range(at, max(0, at - MAX_UP), -1):
+        current, parent = path[i], path[i - 1]
+        if parent.type in FUNCTIONS:
             return None
         condition: ts.Node | None = None
         if parent.type == "binary_expression" and parent.child_by_field_name("right") == current \
@@ -128,32 +130,28 @@ def _rare(use: ts.Node, src: SourceFile, cat: BundleCatalog) -> str | None:
         if condition is not None:
             text = _text(condition, src, 60)
             return text if _words(text).intersection(cat.condition_words) else None
-        current = parent
     return None
 
 
-def renders(nodes: list[ts.Node], src: SourceFile, names: set[str], cat: BundleCatalog) -> tuple[Render, ...]:
-    """Every JSX / route-object use of the component names in `names` (`nodes`: identifiers)."""
-    out: list[Render] = []
-    for node in nodes:
-        parent = node.parent
-        if parent is None or _text(node, src) not in names:
-            continue
-        if parent.type in ELEMENTS and parent.child_by_field_name("name") == node:
-            use = parent.parent if parent.type == "jsx_opening_element" and parent.parent is not None else parent
-        elif parent.type in ("jsx_expression", "pair"):
-            use = node
-        else:
-            continue
-        local = _text(node, src)
-        span = src.span(use.start_byte, use.end_byte)
-        route = _route(use, src, cat)
-        if route is not None:
-            out.append(Render(local=local, kind="route", detail=route[0], index=route[1], span=span))
-            continue
-        if use is node:
-            continue
-        rare = _rare(use, src, cat)
-        out.append(Render(local=local, kind="rare" if rare else "plain", detail=rare or "", span=span))
-    return tuple(out)
-
+def render_of(node: ts.Node, stack: list[ts.Node], src: SourceFile, cat: BundleCatalog) -> Render | None:
+    """The render (or route) an identifier of an imported component stands for, if any."""
+    parent = stack[-1] if stack else None
+    if parent is None:
+        return None
+    path = stack + [node]
+    if parent.type in ELEMENTS and parent.child_by_field_name("name") == node:
+        at = len(stack) - 2 if parent.type == "jsx_opening_element" and len(stack) > 1 else len(stack) - 1
+    elif parent.type in ("jsx_expression", "pair"):
+        at = len(stack)
+    else:
+        return None
+    use = path[at]
+    local = _text(node, src)
+    span = src.span(use.start_byte, use.end_byte)
+    route = _route(path, at, src, cat)
+    if route is not None:
+        return Render(local=local, kind="route", detail=route[0], index=route[1], span=span)
+    if use == node:
+        return None
+    rare = _rare(path, at, src, cat)
+    return Render(local=local, kind="rare" if rare else "plain", detail=rare or "", span=span)
