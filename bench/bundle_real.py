@@ -21,6 +21,7 @@ from fetch import npm_package  # noqa: E402
 from perfsense.scanner.engine.scan import ScanRequest, analyse  # noqa: E402
 
 PACKAGES = [
+    ("decap-cms-core", "3.3.6"),  # the Decap CMS React app, published with its src/
     ("react-dates", "21.8.0"),  # Airbnb date pickers: moment throughout (src/, esm/, lib/)
     ("rsuite", "5.64.0"),  # per-method lodash, named date-fns: should stay silent
     ("semantic-ui-react", "2.1.5"),  # `import _ from 'lodash'` rewritten by babel-plugin-lodash
