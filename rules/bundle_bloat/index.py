@@ -37,6 +37,18 @@ class BundleIndex:
         paths = self.roles if targets is None else targets
         return sorted(path for path in paths if self.front(path))
 
+    def importers(self, path: str) -> list[tuple[str, Import]]:
+        """Project files that statically import `path`, with the import (sorted by file)."""
+        table = self.memo.get("importers")
+        if table is None:
+            table = {}
+            for source in sorted(self.roles):
+                for imp, target in self.graph.imports(source):
+                    if target is not None and target != source:
+                        table.setdefault(target, []).append((source, imp))
+            self.memo["importers"] = table
+        return table.get(path, [])
+
     def statement(self, path: str, imp: Import) -> Span:
         """The whole import statement an import fact belongs to (where findings point)."""
         line = imp.span.start.line

@@ -14,7 +14,7 @@ from perfsense.rules.bundle_bloat.graph import Hop
 from perfsense.rules.bundle_bloat.index import BundleIndex, bundle_index
 from perfsense.scanner.engine.rule import Docs, FileContext, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import Import
-from perfsense.scanner.model import Category, Confidence, Finding, Severity
+from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity
 
 
 class WholeLibraryImport(ProjectRule):
@@ -97,7 +97,7 @@ class WholeLibraryImport(ProjectRule):
             seen.add(span)
             done.add(entry.package)
             yield self.make(
-                path=path, span=span, context=path,
+                path=path, span=span, context=path, chain=_importers(index, path),
                 message=f"{form(index, path, imp)} brings {entry.what} into the browser bundle "
                         f"({index.cost(entry, imp.module, path)}). Use {entry.instead}.",
             )
@@ -127,3 +127,13 @@ class WholeLibraryImport(ProjectRule):
                         f"({file}) pulls in {entry.what} ({index.cost(entry, inner.module, file)}). "
                         f"Use {entry.instead} in `{file}`, or keep it out of browser code.",
             )
+
+
+def _importers(index: BundleIndex, path: str, limit: int = 3) -> list[ChainStep]:
+    """Where the browser bundle gets this module from: the files that import it."""
+    steps: list[ChainStep] = []
+    for source, imp in index.importers(path):
+        location = Location(source, index.statement(source, imp))
+        if len(steps) < limit and all(step.location != location for step in steps):
+            steps.append(ChainStep(location=location, message=f"`{source}` imports this module"))
+    return steps
