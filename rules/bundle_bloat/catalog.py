@@ -69,7 +69,7 @@ def _strings(value: object) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):
-        return [str(v) for v in value if isinstance(v, (str, int, float))]
+        return [str(v) for v in value if isinstance(v, str | int | float)]
     return []
 
 
@@ -106,7 +106,8 @@ def _compile(catalogs: Catalogs) -> BundleCatalog:
         app_dirs=tuple(_strings(front.get("app_dirs"))),
         page_dirs=tuple(_strings(front.get("page_dirs"))),
         client_directive=str(front.get("client_directive") or "use client"),
-        aliases=tuple((str(k), tuple(_strings(v))) for k, v in aliases.items()) if isinstance(aliases, dict) else (),
+        aliases=tuple((str(k), tuple(_strings(v))) for k, v in aliases.items())
+        if isinstance(aliases, dict) else (),
         server_directives=frozenset(_strings(server.get("directives"))),
         server_paths=PatternSet(_strings(server.get("paths"))),
         server_modules=PatternSet(_strings(server.get("modules"))),

@@ -20,7 +20,8 @@ KEY = "whole-library-import"  # the rule whose `collect` gathers these facts
 STATEMENT_QUERY = """
 (import_statement) @statement
 (export_statement source: (_)) @statement
-(call_expression function: (identifier) @callee (#eq? @callee "require") arguments: (arguments (string))) @call
+(call_expression function: (identifier) @callee (#eq? @callee "require")
+                 arguments: (arguments (string))) @call
 (call_expression function: (import) @callee arguments: (arguments (string))) @call
 """
 STATEMENTS = ("lexical_declaration", "variable_declaration", "expression_statement")

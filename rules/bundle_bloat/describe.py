@@ -47,7 +47,8 @@ def form(index: BundleIndex, path: str, imp: Import) -> str:
     return f"`import {{ {shown} }} from {quoted}`"
 
 
-def chain_steps(index: BundleIndex, hops: tuple[Hop, ...], last: tuple[str, Import], what: str) -> list[ChainStep]:
+def chain_steps(index: BundleIndex, hops: tuple[Hop, ...], last: tuple[str, Import],
+                what: str) -> list[ChainStep]:
     """One step per project import on the way, then the package import itself."""
     steps = []
     for hop in hops:

@@ -18,7 +18,8 @@ class DynamicNamespaceAccess(ProjectRule):
     languages = ("javascript",)
     severity = Severity.WARNING
     confidence = Confidence.HIGH
-    summary = "A namespace import of an icon set or large library is used dynamically, so nothing of it is tree-shaken."
+    summary = ("A namespace import of an icon set or large library is used dynamically, so nothing of it "
+               "is tree-shaken.")
     tags = ("bundle-size", "frontend", "tree-shaking")
     docs = Docs(
         what="""

@@ -112,7 +112,8 @@ INVALID = (
             require('moment/min/locales');  // expect
             const _ = require('lodash');  // expect
 
-            exports.recent = (items) => _.filter(items, (i) => moment(i.at).isAfter(moment().subtract(7, 'd')));
+            const weekAgo = () => moment().subtract(7, 'd');
+            exports.recent = (items) => _.filter(items, (i) => moment(i.at).isAfter(weekAgo()));
         """,
     }),
     Example(title="Through a shared workspace package", files={

@@ -46,7 +46,8 @@ def _server_reason(facts: FileFacts, cat: BundleCatalog) -> str:
     if bundle.node_builtin:
         return "imports a `node:` built-in"
     for imp in facts.imports:
-        if imp.kind != "dynamic" and not imp.type_only and imp.module and cat.server_modules.match(imp.module):
+        if imp.kind != "dynamic" and not imp.type_only and imp.module \
+                and cat.server_modules.match(imp.module):
             return f"imports `{imp.module}`"
     return ""
 
@@ -89,7 +90,8 @@ def _app_router(manifest: Manifest, paths: Iterable[str], cat: BundleCatalog) ->
 def roles(files: dict[str, FileFacts], manifests: Manifests, graph: ImportGraph,
           cat: BundleCatalog) -> dict[str, Role]:
     """The role of every JS/TS file of the project."""
-    out = {path: classify(facts, manifests, cat) for path, facts in files.items() if facts.language != "python"}
+    out = {path: classify(facts, manifests, cat) for path, facts in files.items()
+           if facts.language != "python"}
     by_manifest: dict[str, list[str]] = {}
     for path, role in out.items():
         if role.manifest is not None:
@@ -111,6 +113,7 @@ def roles(files: dict[str, FileFacts], manifests: Manifests, graph: ImportGraph,
                                        frozenset(client)):
             client.add(path)
     for path, role in list(out.items()):
-        if role.role == FRONT and role.manifest is not None and role.manifest.dir in app and path not in client:
+        if role.role == FRONT and role.manifest is not None and role.manifest.dir in app \
+                and path not in client:
             out[path] = Role(SERVER, "a server component (no client file imports it)", role.manifest)
     return out

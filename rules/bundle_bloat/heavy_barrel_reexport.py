@@ -59,7 +59,8 @@ class HeavyBarrelReexport(ProjectRule):
             if barrel not in wanted:
                 continue
             role = index.roles.get(barrel)
-            if role is None or role.role not in (FRONT, NEUTRAL) or (role.manifest and role.manifest.side_effects_free):
+            if role is None or role.role not in (FRONT, NEUTRAL) \
+                    or (role.manifest is not None and role.manifest.side_effects_free):
                 continue
             for imp, target in index.graph.imports(barrel):
                 if imp.kind != "reexport" or target is None:

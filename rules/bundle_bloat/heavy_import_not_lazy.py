@@ -23,7 +23,8 @@ class HeavyImportNotLazy(ProjectRule):
     languages = ("javascript",)
     severity = Severity.WARNING
     confidence = Confidence.MEDIUM
-    summary = "A heavy library (charts, 3D, PDF, spreadsheets, editors, maps) loads with the page where `import()` fits."
+    summary = ("A heavy library (charts, 3D, PDF, spreadsheets, editors, maps) loads with the page where "
+               "`import()` fits.")
     tags = ("bundle-size", "frontend", "code-splitting")
     docs = Docs(
         what="""
@@ -53,7 +54,10 @@ class HeavyImportNotLazy(ProjectRule):
             (`next/dynamic` in Next.js, `defineAsyncComponent` in Vue, `() => import(…)`
             in a route table).
         """,
-        options="None. The heavy packages are the `lazy: render` and `lazy: on-demand` entries of the bundles catalog.",
+        options="""
+            None. The heavy packages are the `lazy: render` and `lazy: on-demand` entries of
+            the bundles catalog.
+        """,
     )
     valid = VALID
     invalid = INVALID
@@ -76,7 +80,8 @@ class HeavyImportNotLazy(ProjectRule):
                 continue
             yield self.make(
                 path=path, span=index.statement(path, imp), context=path,
-                message=f"{form(index, path, imp)} loads {entry.what} ({index.cost(entry, imp.module, path)}) "
+                message=f"{form(index, path, imp)} loads {entry.what} "
+                        f"({index.cost(entry, imp.module, path)}) "
                         f"with the page, but only {use.deferred_in} uses it, when the user acts. "
                         f"Load it there: {entry.instead}.",
             )
@@ -102,7 +107,8 @@ class HeavyImportNotLazy(ProjectRule):
                 reason = (f"`{imp.local}`{route} is imported statically although this router lazy-loads "
                           f"`{lazy[0]}`")
             elif not routes and all(r.kind == "rare" for r in renders):
-                reason = f"`{imp.local}` is only rendered on demand (`{renders[0].detail}`) but imported statically"
+                reason = (f"`{imp.local}` is only rendered on demand (`{renders[0].detail}`) "
+                          "but imported statically")
             else:
                 continue
             finding = self._heavy_component(index, path, imp, target, reason)
@@ -131,7 +137,8 @@ class HeavyImportNotLazy(ProjectRule):
         return self.make(
             path=path, span=index.statement(path, imp), context=path,
             chain=chain_steps(index, hops, (file, inner), entry.what),
-            message=f"{reason}, so {names} (~{total:,.0f} kB min+gz) {verb} with this page for every visitor. "
+            message=f"{reason}, so {names} (~{total:,.0f} kB min+gz) {verb} with this page for every "
+                    f"visitor. "
                     f"Load it on demand: {_split(index, path, imp)}.",
         )
 
@@ -148,5 +155,6 @@ def _split(index: BundleIndex, path: str, imp: Import) -> str:
     if deps & index.cat.next_deps:
         return f"`dynamic(() => import('{target}'))` from `next/dynamic`"
     if "vue" in deps or "nuxt" in deps:
-        return f"`defineAsyncComponent(() => import('{target}'))`, or `() => import('{target}')` in the route table"
+        return (f"`defineAsyncComponent(() => import('{target}'))`, "
+                f"or `() => import('{target}')` in the route table")
     return f"`lazy(() => import('{target}'))` inside a `<Suspense>` boundary"

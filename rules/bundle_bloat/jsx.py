@@ -41,7 +41,8 @@ def _attributes(element: ts.Node, src: SourceFile) -> dict[str, ts.Node | None]:
     out: dict[str, ts.Node | None] = {}
     for attr in element.named_children:
         if attr.type == "jsx_attribute" and attr.named_children:
-            out[_text(attr.named_children[0], src)] = attr.named_children[1] if len(attr.named_children) > 1 else None
+            value = attr.named_children[1] if len(attr.named_children) > 1 else None
+            out[_text(attr.named_children[0], src)] = value
     return out
 
 
@@ -52,7 +53,8 @@ def _string(node: ts.Node | None, src: SourceFile) -> str | None:
         node = node.named_children[0]
     if node.type == "string":
         return _text(node, src, 200)[1:-1]
-    if node.type == "template_string" and not any(c.type == "template_substitution" for c in node.named_children):
+    if node.type == "template_string" \
+            and not any(c.type == "template_substitution" for c in node.named_children):
         return _text(node, src, 200)[1:-1]
     return None
 

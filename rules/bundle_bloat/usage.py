@@ -17,15 +17,16 @@ TYPE_CONTEXT = frozenset({"type_annotation", "type_query", "type_alias_declarati
                           "type_arguments", "implements_clause", "extends_type_clause", "type_predicate",
                           "index_type_query", "abstract_class_declaration", "ambient_declaration",
                           "type_parameters", "opting_type_annotation", "omitting_type_annotation"})
-DECLARING = frozenset({"jsx_closing_element", "import_specifier", "namespace_import", "import_clause", "required_parameter",
-                       "optional_parameter", "formal_parameters", "export_specifier"})
+DECLARING = frozenset({"jsx_closing_element", "import_specifier", "namespace_import", "import_clause",
+                       "required_parameter", "optional_parameter", "formal_parameters", "export_specifier"})
 ESCAPES = frozenset({"arguments", "spread_element", "pair", "array", "return_statement", "jsx_expression",
                      "spread_attribute", "jsx_spread_attribute"})
 RENDER_HOOKS = frozenset({"useEffect", "useLayoutEffect", "useMemo", "useInsertionEffect", "useState",
                           "useReducer", "useSyncExternalStore", "computed", "watch", "onMounted",
                           "watchEffect", "createEffect", "createMemo", "onMount", "$effect", "$derived"})
-LIFECYCLE = frozenset({"render", "constructor", "componentDidMount", "componentDidUpdate", "componentWillMount",
-                       "getDerivedStateFromProps", "setup", "mounted", "created", "beforeMount", "data",
+LIFECYCLE = frozenset({"render", "constructor", "componentDidMount", "componentDidUpdate",
+                       "componentWillMount", "getDerivedStateFromProps", "setup", "mounted", "created",
+                       "beforeMount", "data",
                        "ngOnInit", "ngAfterViewInit", "connectedCallback", "firstUpdated"})
 TRANSPARENT = frozenset({"parenthesized_expression", "as_expression", "non_null_expression",
                          "satisfies_expression", "type_assertion"})
@@ -148,7 +149,8 @@ def deferral(stack: list[ts.Node], src: SourceFile) -> tuple[bool, str, str]:
             if name.startswith("on") and name[2:3].isupper():
                 verdict = (True, f"the `{name}` handler")
             break
-        if name and not (name in LIFECYCLE or name[:1].isupper() or (name.startswith("use") and name[3:4].isupper())):
+        renders = name in LIFECYCLE or name[:1].isupper() or (name.startswith("use") and name[3:4].isupper())
+        if name and not renders:
             verdict = (True, f"`{name}()`")
         if name:
             break
@@ -250,6 +252,7 @@ class UseCounter:
                 value_uses=slot["value"], type_uses=slot["type"], jsx_uses=slot["jsx"],
                 dynamic_span=dynamic[0] if dynamic else None, dynamic_text=dynamic[1] if dynamic else "",
                 dynamic_how=dynamic[2] if dynamic else "", deferred=used and slot["deferred"],
-                deferred_in=slot["where"] if used and slot["deferred"] else "", server_only=used and slot["server"],
+                deferred_in=slot["where"] if used and slot["deferred"] else "",
+                server_only=used and slot["server"],
             )
         return out

@@ -5,13 +5,13 @@ from collections.abc import Iterable, Sequence
 
 from perfsense.rules.bundle_bloat import collect as collecting
 from perfsense.rules.bundle_bloat.catalog import Package, bundle_catalog
-from perfsense.rules.bundle_bloat.manifests import Manifests
-from perfsense.scanner.catalog import Catalogs
 from perfsense.rules.bundle_bloat.describe import chain_steps, form, spec
 from perfsense.rules.bundle_bloat.examples_whole import INVALID, VALID
 from perfsense.rules.bundle_bloat.frontend import NEUTRAL
 from perfsense.rules.bundle_bloat.graph import Hop
 from perfsense.rules.bundle_bloat.index import BundleIndex, bundle_index
+from perfsense.rules.bundle_bloat.manifests import Manifests
+from perfsense.scanner.catalog import Catalogs
 from perfsense.scanner.engine.rule import Docs, FileContext, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import Import
 from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity
@@ -24,7 +24,8 @@ class WholeLibraryImport(ProjectRule):
     languages = ("javascript",)
     severity = Severity.WARNING
     confidence = Confidence.HIGH
-    summary = "A front-end import pulls a whole library (lodash, moment, core-js, aws-sdk, …) into the bundle."
+    summary = ("A front-end import pulls a whole library (lodash, moment, core-js, aws-sdk, …) into "
+               "the bundle.")
     tags = ("bundle-size", "frontend")
     docs = Docs(
         what="""
@@ -112,7 +113,8 @@ class WholeLibraryImport(ProjectRule):
             for file, hops in index.graph.walk(target, lambda p: index.roles.get(p) is not None
                                                and index.roles[p].role == NEUTRAL):
                 for inner, entry in index.packages(file):
-                    if entry.kind == "whole" and entry.package not in done and not deps & set(entry.silenced_by):
+                    silenced = deps & set(entry.silenced_by)
+                    if entry.kind == "whole" and entry.package not in done and not silenced:
                         done.add(entry.package)
                         hits.append((entry, file, inner, hops))
             if not hits:
