@@ -117,7 +117,7 @@ class HeavyImportNotLazy(ProjectRule):
 
     def _heavy_component(self, index: BundleIndex, path: str, imp: Import, target: str,
                          reason: str) -> Finding | None:
-        elsewhere = set()
+        elsewhere: set[str] = set()
         for file, _hops in index.graph.walk(path, self._enter(index), frozenset({target})):
             elsewhere.update(i.module for i, _e in index.packages(file))
         hits = []
