@@ -31,8 +31,12 @@ NODE_PREFIX = re.compile(r"""(?:\bfrom|\brequire\(|\bimport\(?)\s*['"]node:""")
 IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*\Z")
 
 
+FORMAT = 1  # bump when BundleFacts changes: cached facts of another format are ignored
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BundleFacts:
+    format: int = FORMAT
     directives: tuple[str, ...] = ()  # "use client", "use server", … at the top of the file
     statements: tuple[Span, ...] = ()  # import / export-from / require statements, whole
     uses: dict[str, LocalUse] = field(default_factory=dict)  # imported local -> how it is used
@@ -43,7 +47,9 @@ class BundleFacts:
 
 def bundle_facts(facts: FileFacts) -> BundleFacts:
     found = facts.extra.get(KEY)
-    return found if isinstance(found, BundleFacts) else BundleFacts()
+    if isinstance(found, BundleFacts) and getattr(found, "format", None) == FORMAT:
+        return found
+    return BundleFacts()
 
 
 def _directives(root: ts.Node, src: SourceFile) -> tuple[str, ...]:

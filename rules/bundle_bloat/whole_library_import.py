@@ -109,14 +109,11 @@ class WholeLibraryImport(ProjectRule):
         for imp, target in index.graph.imports(path):
             if target is None or index.roles.get(target) is None or index.roles[target].role != NEUTRAL:
                 continue
-            hits: list[tuple[Package, str, Import, tuple[Hop, ...]]] = []
-            for file, hops in index.graph.walk(target, lambda p: index.roles.get(p) is not None
-                                               and index.roles[p].role == NEUTRAL):
-                for inner, entry in index.packages(file):
-                    silenced = deps & set(entry.silenced_by)
-                    if entry.kind == "whole" and entry.package not in done and not silenced:
-                        done.add(entry.package)
-                        hits.append((entry, file, inner, hops))
+            hits = []
+            for entry, file, inner, hops in _whole_behind(index, target):
+                if entry.package not in done and not deps & set(entry.silenced_by):
+                    done.add(entry.package)
+                    hits.append((entry, file, inner, hops))
             if not hits:
                 continue
             entry, file, inner, hops = hits[0]
@@ -139,3 +136,13 @@ def _importers(index: BundleIndex, path: str, limit: int = 3) -> list[ChainStep]
         if len(steps) < limit and all(step.location != location for step in steps):
             steps.append(ChainStep(location=location, message=f"`{source}` imports this module"))
     return steps
+
+
+def _whole_behind(index: BundleIndex, start: str) -> list[tuple[Package, str, Import, tuple[Hop, ...]]]:
+    """Whole-library imports reached from a neutral module through neutral modules (memoised)."""
+    memo = index.memo.setdefault("whole-behind", {})
+    if start not in memo:
+        neutral = lambda p: index.roles.get(p) is not None and index.roles[p].role == NEUTRAL  # noqa: E731
+        memo[start] = [(entry, file, inner, hops) for file, hops in index.graph.walk(start, neutral)
+                       for inner, entry in index.packages(file) if entry.kind == "whole"]
+    return memo[start]
