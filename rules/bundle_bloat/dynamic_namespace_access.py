@@ -24,12 +24,13 @@ class DynamicNamespaceAccess(ProjectRule):
     docs = Docs(
         what="""
             Finds namespace imports (`import * as Icons from '@mui/icons-material'`,
-            `import * as operators from 'rxjs/operators'`, a whole-module `require`) of icon
-            sets and large tree-shakeable libraries in browser code when the namespace is
+            `import * as operators from 'rxjs/operators'`) of icon sets and large
+            tree-shakeable libraries in browser code when the namespace is
             used dynamically: indexed with a computed key (`Icons[item.icon]`), passed or
             spread whole, aliased or iterated. Also finds imports of an export that is itself
             the whole collection (`fas` from Font Awesome, `icons` from lucide-react). The
-            finding is at the import; the dynamic use is shown with it.
+            finding is at the import; the dynamic use is shown with it. (A `require` of
+            these packages is reported by `whole-library-import`.)
         """,
         why="""
             Bundlers drop the unused exports of a namespace only when every access names
@@ -71,7 +72,7 @@ class DynamicNamespaceAccess(ProjectRule):
                         message=f"`{imp.local}` from `{imp.module}` is {entry.what}: all of it ships in the "
                                 f"browser bundle ({cost}). Use {entry.instead}.",
                     )
-                elif imp.name == "*" and use.dynamic_line is not None:
+                elif imp.name == "*" and imp.kind == "esm" and use.dynamic_line is not None:
                     seen.add(span)
                     where = use.dynamic_span or span
                     yield self.make(

@@ -105,15 +105,17 @@ INVALID = (
             }
         """,
     }),
-    Example(title="CommonJS requires and every moment locale", files={
+    Example(title="CommonJS requires, every moment locale", files={
         "package.json": REACT_APP,
         "src/legacy/dates.js": """
             const moment = require('moment');  // expect
             require('moment/min/locales');  // expect
             const _ = require('lodash');  // expect
+            const { addDays } = require('date-fns');  // expect
 
             const weekAgo = () => moment().subtract(7, 'd');
             exports.recent = (items) => _.filter(items, (i) => moment(i.at).isAfter(weekAgo()));
+            exports.tomorrow = () => addDays(new Date(), 1);
         """,
     }),
     Example(title="Through a shared workspace package", files={

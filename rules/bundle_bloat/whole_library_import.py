@@ -31,6 +31,7 @@ class WholeLibraryImport(ProjectRule):
         what="""
             Finds imports in browser code that bring a whole library into the bundle: any
             import of the CommonJS `lodash` build (default, namespace, named, `require`),
+            a `require` of a large tree-shakeable package (icon sets, `rxjs`, `date-fns`),
             `moment` and `moment-timezone`, all moment locales, blanket polyfills
             (`core-js`, `core-js/stable`, `@babel/polyfill`), the AWS SDK v2, the
             everything-entries of chart and highlighting libraries (`chart.js/auto`,
@@ -93,13 +94,15 @@ class WholeLibraryImport(ProjectRule):
         seen = set()
         for imp, entry in index.packages(path):
             span = index.statement(path, imp)
-            if entry.kind != "whole" or span in seen:
+            cjs = entry.kind == "namespace" and imp.kind == "require"
+            if not (entry.kind == "whole" or cjs) or span in seen:
                 continue
             seen.add(span)
             done.add(entry.package)
+            how = " (`require` loads its CommonJS build, which does not tree-shake)" if cjs else ""
             yield self.make(
                 path=path, span=span, context=path, chain=_importers(index, path),
-                message=f"{form(index, path, imp)} brings {entry.what} into the browser bundle "
+                message=f"{form(index, path, imp)} brings {entry.what} into the browser bundle{how} "
                         f"({index.cost(entry, imp.module, path)}). Use {entry.instead}.",
             )
 
