@@ -68,7 +68,7 @@ class DynamicNamespaceAccess(ProjectRule):
                 if imp.name in entry.names and use.value_uses:
                     seen.add(span)
                     yield self.make(
-                        path=path, span=span, context=path,
+                        path=path, span=span, context=index.context(path),
                         message=f"`{imp.local}` from `{imp.module}` is {entry.what}: all of it ships in the "
                                 f"browser bundle ({cost}). Use {entry.instead}.",
                     )
@@ -76,7 +76,7 @@ class DynamicNamespaceAccess(ProjectRule):
                     seen.add(span)
                     where = use.dynamic_span or span
                     yield self.make(
-                        path=path, span=span, context=path,
+                        path=path, span=span, context=index.context(path),
                         chain=[ChainStep(location=Location(path, where),
                                          message=f"`{use.dynamic_text}`: {use.dynamic_how}")],
                         message=f"{form(index, path, imp)} is {use.dynamic_how} (`{use.dynamic_text}`, line "

@@ -105,7 +105,7 @@ class HeavyBarrelReexport(ProjectRule):
                 f"`{path}` and {len(paying) - 1} other file(s) import"
             module = relative(barrel, target)
             return self.make(
-                path=barrel, span=index.statement(barrel, imp), context=barrel, chain=chain,
+                path=barrel, span=index.statement(barrel, imp), context=index.context(barrel), chain=chain,
                 message=f"This barrel re-exports `{module}`, which loads `{inner.module}` ({entry.what}, "
                         f"~{entry.size_kb:,.0f} kB min+gz) at load time; {who} other names from the barrel "
                         f"and get it too. Import `{module}` directly where it is needed, or declare "

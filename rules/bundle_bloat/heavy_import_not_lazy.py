@@ -79,7 +79,7 @@ class HeavyImportNotLazy(ProjectRule):
             if entry.lazy != "on-demand" or use is None or not use.deferred:
                 continue
             yield self.make(
-                path=path, span=index.statement(path, imp), context=path,
+                path=path, span=index.statement(path, imp), context=index.context(path),
                 message=f"{form(index, path, imp)} loads {entry.what} "
                         f"({index.cost(entry, imp.module, path)}) "
                         f"with the page, but only {use.deferred_in} uses it, when the user acts. "
@@ -135,7 +135,7 @@ class HeavyImportNotLazy(ProjectRule):
         verb = "loads" if len(hits) == 1 else "load"
         entry, file, inner, hops = hits[0]
         return self.make(
-            path=path, span=index.statement(path, imp), context=path,
+            path=path, span=index.statement(path, imp), context=index.context(path),
             chain=chain_steps(index, hops, (file, inner), entry.what),
             message=f"{reason}, so {names} (~{total:,.0f} kB min+gz) {verb} with this page for every "
                     f"visitor. "

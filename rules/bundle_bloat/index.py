@@ -49,6 +49,10 @@ class BundleIndex:
             self.memo["importers"] = table
         return table.get(path, [])
 
+    def context(self, path: str) -> str:
+        """What encloses a module-level import, for fingerprints: `<module ./src/app>`."""
+        return f"<module {self.project.files[path].module}>"
+
     def statement(self, path: str, imp: Import) -> Span:
         """The whole import statement an import fact belongs to (where findings point)."""
         line = imp.span.start.line

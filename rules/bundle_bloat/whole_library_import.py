@@ -101,7 +101,7 @@ class WholeLibraryImport(ProjectRule):
             done.add(entry.package)
             how = " (`require` loads its CommonJS build, which does not tree-shake)" if cjs else ""
             yield self.make(
-                path=path, span=span, context=path, chain=_importers(index, path),
+                path=path, span=span, context=index.context(path), chain=_importers(index, path),
                 message=f"{form(index, path, imp)} brings {entry.what} into the browser bundle{how} "
                         f"({index.cost(entry, imp.module, path)}). Use {entry.instead}.",
             )
@@ -122,7 +122,7 @@ class WholeLibraryImport(ProjectRule):
             entry, file, inner, hops = hits[0]
             names = ", ".join(f"`{spec(index, f, i)}`" for _e, f, i, _h in hits)
             yield self.make(
-                path=path, span=index.statement(path, imp), context=path,
+                path=path, span=index.statement(path, imp), context=index.context(path),
                 chain=chain_steps(index, hops, (file, inner), entry.what),
                 message=f"{form(index, path, imp)} brings {names} into the browser bundle through `{target}`"
                         f", which is not front-end code itself: {form(index, file, inner)} "
