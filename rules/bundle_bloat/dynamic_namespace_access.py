@@ -47,8 +47,8 @@ class DynamicNamespaceAccess(ProjectRule):
             time, load them with `import()` (`lucide-react/dynamic`).
         """,
         options="""
-            None. Extend `[tool.perfsense.catalog.bundles]` `packages` with `kind: namespace`
-            entries for other large packages.
+            None. Add large packages of your own with `[[catalog.bundles.packages]]` entries
+            (`module`, `what`, `kind = "namespace"`, `size-kb`, `instead`) in the config.
         """,
     )
     valid = VALID

@@ -56,7 +56,8 @@ class HeavyImportNotLazy(ProjectRule):
         """,
         options="""
             None. The heavy packages are the `lazy: render` and `lazy: on-demand` entries of
-            the bundles catalog.
+            the bundles catalog; add your own with `[[catalog.bundles.packages]]` entries
+            (`module`, `what`, `lazy`, `size-kb`) in the config.
         """,
     )
     valid = VALID

@@ -64,8 +64,8 @@ class WholeLibraryImport(ProjectRule):
             the polyfills the target browsers need.
         """,
         options="""
-            None. Extend `[tool.perfsense.catalog.bundles]` `packages` with your own heavy
-            packages (`modules`, `kind: whole`, `size_kb`, `what`, `instead`).
+            None. Add heavy packages of your own with `[[catalog.bundles.packages]]` entries
+            (`module`, `what`, `kind = "whole"`, `size-kb`, `instead`) in the config.
         """,
     )
     valid = VALID
