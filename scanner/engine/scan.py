@@ -66,7 +66,7 @@ def analyse(request: ScanRequest) -> ScanResult:
     paths = [os.path.join(request.cwd, p) for p in request.paths] or [root]
     tasks, skips = discover(paths, root, exclude=config.exclude, max_file_size=settings.max_file_size)
     cache = project_cache(root, settings)
-    key = _whole_scan_key(cache, tasks, skips, config, options, settings.max_file_size) if cache.enabled else ""
+    key = _whole_scan_key(cache, tasks, skips, config, options, settings.max_file_size, root) if cache.enabled else ""
     if key:
         cached = cache.get(key)
         if isinstance(cached, ScanResult):
@@ -101,7 +101,7 @@ def summary_line(result: ScanResult) -> str:
 
 
 def _whole_scan_key(cache, tasks: Sequence[FileTask], skips, config: Config, options: ScanOptions,
-                    cap: int) -> str:
+                    cap: int, root: str = "") -> str:
     """Changes when any file, skip, setting or the selection changes; '' if a file is unreadable."""
     digest = hashlib.sha256()
     for task in tasks:
@@ -113,5 +113,13 @@ def _whole_scan_key(cache, tasks: Sequence[FileTask], skips, config: Config, opt
         digest.update(hashlib.sha256(data).digest())
     for skip in skips:
         digest.update(repr(skip).encode("utf-8", "surrogatepass"))
+    rels = [task.rel for task in tasks]
+    for cls in rule_classes():
+        for path in sorted(set(cls.scan_inputs(root, rels))):
+            try:
+                data = read_capped(path, cap)
+            except ReadError as exc:
+                data = str(exc.reason).encode()
+            digest.update(path.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(data).digest())
     selection = repr((sorted(options.select), sorted(options.ignore), config))
     return cache.key(__version__, digest.hexdigest(), selection)
