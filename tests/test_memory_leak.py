@@ -148,3 +148,19 @@ def test_module_cache_appended_in_module_level_loop_is_not_reported(tmp_path):
         """,
     })
     assert not [f for f in findings if f.rule_id == "unbounded-module-cache"]
+
+
+def test_test_code_is_skipped_unless_asked(tmp_path):
+    files = {"tests/test_client.py": """
+        import httpx
+
+
+        def test_base_url():
+            client = httpx.Client(base_url="https://example.com/")
+            assert client.base_url
+    """}
+    assert not [f for f in _scan(tmp_path, files) if f.rule_id == "unclosed-resource"]
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.perfsense.rules.unclosed-resource]\ninclude-tests = true\n", encoding="utf-8")
+    found = [f for f in scan_tree(tmp_path).findings if f.rule_id == "unclosed-resource"]
+    assert [(f.location.path, f.location.span.start.line + 1) for f in found] == [("tests/test_client.py", 5)]

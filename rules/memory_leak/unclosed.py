@@ -2,7 +2,8 @@
 files never closed or removed; threads started per item and never joined."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 from perfsense.rules.memory_leak import examples_unclosed as ex
 from perfsense.rules.memory_leak.catalog import compiled
@@ -54,19 +55,25 @@ class UnclosedResource(CollectsLeakFacts, ProjectRule):
             module level / start-up and reuse it; remove temporary files in `finally`
             (`os.unlink(path)`), or use `tempfile.TemporaryDirectory()` in a `with` block.
         """,
+        options="""
+            `include-tests` (default `false`): also report in test code (`tests/`, `test_*.py`,
+            `test_*` functions), where a resource opened once per test run costs nothing.
+        """,
     )
+    default_options: ClassVar[Mapping[str, Any]] = {"include-tests": False}
     valid = ex.UNCLOSED_VALID
     invalid = ex.UNCLOSED_INVALID
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         for path in ctx.targets():
             facts = ctx.project.files[path]
-            if facts.language != "python" or is_test_code(path):
+            tests = bool(self.options.get("include-tests"))
+            if facts.language != "python" or (is_test_code(path) and not tests):
                 continue
             resources = compiled(ctx.catalogs, facts.language).resources
             for acq in leak_facts(facts).acquisitions:
                 if acq.kind not in WHAT_HAPPENS or not acq.leaks \
-                        or is_test_code(path, facts.functions[acq.func].name):
+                        or (is_test_code(path, facts.functions[acq.func].name) and not tests):
                     continue
                 res = resources[acq.resource]
                 call = facts.calls[acq.call]
@@ -103,7 +110,11 @@ class ThreadStartedInLoop(CollectsLeakFacts, ProjectRule):
             Submit the work to a bounded `concurrent.futures.ThreadPoolExecutor` shared by
             the process, or keep the threads in a list and `join()` them.
         """,
+        options="""
+            `include-tests` (default `false`): also report in test code.
+        """,
     )
+    default_options: ClassVar[Mapping[str, Any]] = {"include-tests": False}
     valid = ex.THREAD_VALID
     invalid = ex.THREAD_INVALID
 
@@ -111,7 +122,7 @@ class ThreadStartedInLoop(CollectsLeakFacts, ProjectRule):
         reasons = repeated(ctx.graph)
         for path in ctx.targets():
             facts = ctx.project.files[path]
-            if facts.language != "python" or is_test_code(path):
+            if facts.language != "python" or (is_test_code(path) and not self.options.get("include-tests")):
                 continue
             for acq in leak_facts(facts).acquisitions:
                 if acq.kind != "thread" or not acq.leaks:
