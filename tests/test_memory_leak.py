@@ -164,3 +164,17 @@ def test_test_code_is_skipped_unless_asked(tmp_path):
         "[tool.perfsense.rules.unclosed-resource]\ninclude-tests = true\n", encoding="utf-8")
     found = [f for f in scan_tree(tmp_path).findings if f.rule_id == "unclosed-resource"]
     assert [(f.location.path, f.location.span.start.line + 1) for f in found] == [("tests/test_client.py", 5)]
+
+
+def test_repetition_is_recomputed_after_an_edit():
+    from perfsense.rules.memory_leak.context import repeated
+    from perfsense.scanner.callgraph import CallGraph
+    from perfsense.scanner.project import FunctionRef, Project
+    from tests.facts_helpers import CATALOGS
+
+    before = "function work() {}\nmodule.exports = { work };\n"
+    after = "function work() {}\nfunction run(items) { for (const i of items) { work(i); } }\n"
+    graph = CallGraph(Project(facts_of({"a.js": before})), CATALOGS)
+    assert FunctionRef("a.js", 1) not in repeated(graph)
+    graph.replace_file(facts_of({"a.js": after})["a.js"])
+    assert repeated(graph)[FunctionRef("a.js", 1)].why == "loop"

@@ -32,15 +32,19 @@ class Reason:
     call: int | None = None  # call site in `via` (or in the seed's file for event/loop seeds)
 
 
-_cache: weakref.WeakKeyDictionary[CallGraph, dict[FunctionRef, Reason]] = weakref.WeakKeyDictionary()
+# graph -> (the propagation it was computed for, result). The LSP server keeps one graph
+# and re-propagates it after edits; each propagation makes a new `_reach` table.
+_cache: weakref.WeakKeyDictionary[CallGraph, tuple[object, dict[FunctionRef, Reason]]] = \
+    weakref.WeakKeyDictionary()
 
 
 def repeated(graph: CallGraph) -> dict[FunctionRef, Reason]:
-    found = _cache.get(graph)
-    if found is None:
-        found = _compute(graph)
-        _cache[graph] = found
-    return found
+    stamp = getattr(graph, "_reach", None)
+    cached = _cache.get(graph)
+    if cached is None or cached[0] is not stamp:
+        cached = (stamp, _compute(graph))
+        _cache[graph] = cached
+    return cached[1]
 
 
 def per_item_loops(facts: FileFacts, call) -> list:
