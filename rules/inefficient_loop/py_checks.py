@@ -1,0 +1,301 @@
+"""Python expression-level checks: list membership, string `+=`, `pop(0)`, loop-invariant
+work, `sorted()[0]`, `sum(…, [])`, accumulation by concatenation."""
+from __future__ import annotations
+
+import tree_sitter as ts
+
+from perfsense.rules.inefficient_loop.common import (
+    Calls,
+    Hit,
+    code,
+    contains,
+    describe,
+    inside,
+    is_string,
+    pattern_set,
+    repeating,
+    unwrap,
+)
+from perfsense.rules.inefficient_loop.readonly import only_read
+from perfsense.rules.inefficient_loop.scope import LoopCtx, Scope
+from perfsense.scanner.catalog import Catalogs
+from perfsense.scanner.parse.walk import iter_nodes
+
+LIST_BUILDERS = frozenset({"list", "sorted", "tuple"})
+LIST_METHODS = frozenset({"split", "splitlines", "readlines", "rsplit"})
+LIST_TYPES = ("list", "List", "tuple", "Tuple", "Sequence", "typing.List", "typing.Sequence",
+              "collections.abc.Sequence")
+PURE_ARG_CALLS = frozenset({"re.escape", "str", "int", "float", "bool", "repr", "len"})
+
+
+class PyChecks:
+    def __init__(self, scope: Scope, calls: Calls, catalogs: Catalogs, out: list[Hit]) -> None:
+        self.sc = scope
+        self.calls = calls
+        self.catalogs = catalogs
+        self.out = out
+
+    def hit(self, rule: str, node: ts.Node, message: str) -> None:
+        self.out.append(Hit(rule, self.sc.ctx.span(node), message))
+
+    def visit(self, node: ts.Node) -> None:
+        kind = node.type
+        if kind == "comparison_operator":
+            self.membership(node)
+        elif kind == "augmented_assignment":
+            self.string_concat(node, node.child_by_field_name("left"), "+=")
+        elif kind == "assignment":
+            self.assignment(node)
+        elif kind == "call":
+            self.call(node)
+        elif kind == "subscript":
+            self.sorted_extreme(node)
+
+    # --- `x in seq` ------------------------------------------------------------------
+    def membership(self, node: ts.Node) -> None:
+        operators = [c for i, c in enumerate(node.children) if node.field_name_for_child(i) == "operators"]
+        if len(operators) != 1 or operators[0].type not in ("in", "not in") or len(node.named_children) != 2:
+            return
+        needle, hay = node.named_children
+        if hay.type != "identifier":
+            return
+        loop = repeating(self.sc, node)
+        if loop is None or loop.kind == "async-for":
+            return
+        info = self.sc.info(loop)
+        name = self.sc.text(hay)
+        if name in info.rebound or not self.sc.names(needle) & info.rebound:
+            return
+        grows = self._list_bound(name, hay, loop)
+        if grows is None:
+            return
+        op = operators[0].type
+        where = describe(self.sc, loop)
+        if grows:
+            message = (f"`{name}` is a list that grows in {where} and `{op}` scans all of it on every "
+                       f"iteration: O(n²). Keep a set of the items seen beside it (or dedupe with "
+                       f"`dict.fromkeys(…)`) and test membership in the set.")
+        else:
+            message = (f"`{code(self.sc, needle, 40)} {op} {name}` scans the whole list `{name}` once per "
+                       f"item of {where}: O(n·m) as both grow. Build a set once before the loop "
+                       f"(`{name} = set(…)` or a set comprehension) and test membership in it.")
+        self.hit("linear-search-in-loop", node, message)
+
+    def _list_bound(self, name: str, at: ts.Node, loop: LoopCtx) -> bool | None:
+        """None unless every binding of `name` makes a list built outside `loop`; True when it
+        starts empty and the loop appends to it (it grows as the loop runs)."""
+        scope, sites = self.sc.bindings(name, at)
+        if not sites or self.sc.is_module(scope):
+            return None
+        grows = False
+        for site in sites:
+            if inside(site.node, loop.node):
+                return None
+            if site.kind == "param":
+                text = self.sc.text(site.annotation) if site.annotation is not None else ""
+                if not text.startswith(LIST_TYPES):
+                    return None
+                continue
+            if site.kind != "assign" or site.value is None:
+                return None
+            value = unwrap(site.value)
+            if value.type == "list_comprehension":
+                continue
+            if value.type == "list" and value.named_child_count == 0 and name in self.sc.info(loop).mutated:
+                grows = True
+                continue
+            if value.type != "call":
+                return None
+            function = value.child_by_field_name("function")
+            if function is not None and function.type == "identifier" and self.sc.text(function) in LIST_BUILDERS:
+                continue
+            if function is not None and function.type == "attribute" and \
+                    self.sc.text(function.child_by_field_name("attribute")) in LIST_METHODS:
+                continue
+            return None
+        return grows
+
+    # --- strings ---------------------------------------------------------------------
+    def assignment(self, node: ts.Node) -> None:
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is None or right is None or left.type != "identifier":
+            return
+        name = self.sc.text(left)
+        if right.type == "binary_operator" and right.child_by_field_name("operator") is not None \
+                and self.sc.text(right.child_by_field_name("operator")) == "+" \
+                and self.sc.text(right.child_by_field_name("left")) == name:
+            self.string_concat(node, left, "= … +")
+        if right.type == "call":
+            self.accumulate(node, name, right)
+
+    def string_concat(self, node: ts.Node, left: ts.Node | None, how: str) -> None:
+        operator = node.child_by_field_name("operator")
+        if left is None or left.type != "identifier" or (operator is not None and self.sc.text(operator) != "+="):
+            return
+        loop = repeating(self.sc, node)
+        if loop is None or loop.kind == "comprehension":
+            return
+        name = self.sc.text(left)
+        _scope, sites = self.sc.bindings(name, node)
+        assigned = [s for s in sites if s.kind == "assign" and not _adds_to(self.sc, s.value, name)]
+        if not assigned or any(inside(s.node, loop.node) for s in assigned):
+            return
+        if not all(s.value is not None and is_string(self.sc, s.value) for s in assigned):
+            return
+        text = f"{name} += …" if how == "+=" else f"{name} = {name} + …"
+        self.hit("string-concat-in-loop", node,
+                 f"`{text}` copies the whole string built so far on every iteration of "
+                 f"{describe(self.sc, loop)}: O(n²) in the length of the result. Collect the pieces "
+                 f"in a list and `''.join(…)` them once after the loop.")
+
+    # --- calls -----------------------------------------------------------------------
+    def call(self, node: ts.Node) -> None:
+        function = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        if function is None or args is None:
+            return
+        values = [a for a in args.named_children if a.type != "comment"]
+        if function.type == "attribute":
+            method = self.sc.text(function.child_by_field_name("attribute"))
+            if method in ("pop", "insert"):
+                self.list_shift(node, function.child_by_field_name("object"), method, values)
+        if function.type == "identifier" and self.sc.text(function) == "sum" and len(values) == 2:
+            start = values[1].child_by_field_name("value") if values[1].type == "keyword_argument" else values[1]
+            if start is not None and start.type in ("list", "tuple") and start.named_child_count == 0:
+                self.hit("quadratic-list-sum", node,
+                         f"`sum({code(self.sc, values[0], 30)}, {self.sc.text(start)})` concatenates the "
+                         f"sequences pairwise, copying the growing result for each one: O(n²) in the total "
+                         f"length. Use `list(itertools.chain.from_iterable({code(self.sc, values[0], 30)}))`.")
+        callee = self.calls.callee(node)
+        if callee:
+            self.invariant(node, callee, values)
+
+    def list_shift(self, node: ts.Node, receiver: ts.Node | None, method: str, values: list[ts.Node]) -> None:
+        if receiver is None or not values or self.sc.text(values[0]) != "0":
+            return
+        if (method == "pop" and len(values) != 1) or (method == "insert" and len(values) != 2):
+            return
+        if contains(receiver, {"call"}) or receiver.type == "call":
+            return
+        loop = repeating(self.sc, node)
+        if loop is None or self.sc.depends(receiver, self.sc.info(loop), mutation=False):
+            return
+        root = self.sc.text(receiver).split(".", 1)[0].split("[", 1)[0]
+        _scope, sites = self.sc.bindings(root, node)
+        if any(s.kind == "import" for s in sites):
+            return
+        recv = code(self.sc, receiver, 40)
+        where = describe(self.sc, loop)
+        if method == "pop":
+            message = (f"`{recv}.pop(0)` moves every remaining element one place on each call, so "
+                       f"taking items from the front in {where} is O(n²). Use a `collections.deque` "
+                       f"and `popleft()`.")
+        else:
+            message = (f"`{recv}.insert(0, …)` moves every element one place on each call, so "
+                       f"prepending in {where} is O(n²). Use a `collections.deque` and `appendleft()`, "
+                       f"or append and reverse once after the loop.")
+        self.hit("list-shift-in-loop", node, message)
+
+    def invariant(self, node: ts.Node, callee: str, values: list[ts.Node]) -> None:
+        compile_set = pattern_set(self.catalogs, "python", "compile")
+        kind = ""
+        if compile_set.match(callee):
+            kind = "compile"
+        elif callee == "sorted" and values:
+            kind = "sort"
+        elif pattern_set(self.catalogs, "python", "clone").match(callee) and values:
+            kind = "clone"
+        if not kind or not values:
+            return
+        loop = repeating(self.sc, node)
+        if loop is None:
+            return
+        info = self.sc.info(loop)
+        if any(self.sc.depends(v, info, mutation=kind != "compile") for v in values):
+            return
+        for value in values:
+            for inner in iter_nodes(value):
+                if inner.type == "call" and self.calls.callee(inner) not in PURE_ARG_CALLS:
+                    return
+                if inner.type in ("await", "yield"):
+                    return
+        where = describe(self.sc, loop)
+        arg = code(self.sc, values[0], 40)
+        short_callee = self.sc.text(node.child_by_field_name("function"))
+        if kind == "compile":
+            what = self.catalogs.get("loops")["python"]["compile"].get(compile_set.match(callee), "it")
+            message = (f"`{short_callee}({arg})` builds {what} from the same input on every iteration of "
+                       f"{where}; build it once before the loop (or at module level) and reuse it.")
+        elif kind == "sort":
+            message = (f"`sorted({arg})` sorts the same, unchanged data again on every iteration of "
+                       f"{where}: O(n·m log m). Sort it once before the loop.")
+        else:
+            if not only_read(self.sc, node, loop):
+                return
+            message = (f"`{short_callee}({arg})` copies all of `{arg}` on every iteration of {where}, "
+                       f"although the copy is only read; read `{arg}` directly (or copy it once before "
+                       f"the loop).")
+        self.hit("invariant-work-in-loop", node, message)
+
+    def sorted_extreme(self, node: ts.Node) -> None:
+        value, index = node.child_by_field_name("value"), node.child_by_field_name("subscript")
+        if value is None or index is None or value.type != "call":
+            return
+        function = value.child_by_field_name("function")
+        if function is None or self.sc.text(function) != "sorted":
+            return
+        position = self.sc.text(index).replace(" ", "")
+        if position not in ("0", "-1"):
+            return
+        args = value.child_by_field_name("arguments")
+        items = [a for a in args.named_children if a.type != "comment"] if args is not None else []
+        reverse = any(a.type == "keyword_argument" and self.sc.text(a.child_by_field_name("name")) == "reverse"
+                      and self.sc.text(a.child_by_field_name("value")) == "True" for a in items)
+        if any(a.type == "keyword_argument" and self.sc.text(a.child_by_field_name("name")) == "reverse"
+               and self.sc.text(a.child_by_field_name("value")) not in ("True", "False") for a in items):
+            return
+        wanted = "min" if (position == "0") != reverse else "max"
+        kept = ", ".join(self.sc.text(a) for a in items
+                         if not (a.type == "keyword_argument" and self.sc.text(a.child_by_field_name("name")) == "reverse"))
+        self.hit("sorted-for-min-max", node,
+                 f"`{code(self.sc, node, 50)}` sorts every item (O(n log n)) and builds a new list to take "
+                 f"one; `{wanted}({short_text(kept)})` finds it in one O(n) pass.")
+
+    # --- accumulation by concatenation -----------------------------------------------
+    def accumulate(self, node: ts.Node, name: str, call: ts.Node) -> None:
+        function = call.child_by_field_name("function")
+        args = call.child_by_field_name("arguments")
+        if function is None or args is None:
+            return
+        values = [a for a in args.named_children if a.type != "comment"]
+        callee = self.calls.callee(call)
+        fed_back = False
+        if function.type == "attribute" and self.sc.text(function.child_by_field_name("attribute")) == "append" \
+                and self.sc.text(function.child_by_field_name("object")) == name:
+            fed_back, label = True, f"{name}.append(…)"
+        elif callee and pattern_set(self.catalogs, "python", "accumulate").match(callee) and values:
+            first = values[0]
+            items = first.named_children if first.type in ("list", "tuple") else [first]
+            fed_back = any(i.type == "identifier" and self.sc.text(i) == name for i in items)
+            label = f"{self.sc.text(function)}(…)"
+        if not fed_back:
+            return
+        loop = repeating(self.sc, node)
+        if loop is None or loop.kind == "comprehension":
+            return
+        self.hit("concat-accumulation-in-loop", call,
+                 f"`{name} = {label}` copies everything accumulated in `{name}` so far on every "
+                 f"iteration of {describe(self.sc, loop)}: O(n²). Collect the pieces in a list and "
+                 f"concatenate once after the loop (`pd.concat(pieces)`, `np.concatenate(pieces)`).")
+
+
+def _adds_to(scope: Scope, value: ts.Node | None, name: str) -> bool:
+    """`name + …`: the accumulating form of an assignment to `name`."""
+    if value is None or value.type != "binary_operator":
+        return False
+    operator = value.child_by_field_name("operator")
+    return scope.text(operator) == "+" and scope.text(value.child_by_field_name("left")) == name
+
+
+def short_text(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
