@@ -8,13 +8,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from perfsense.rules.inefficient_loop.awaits import AwaitSite, await_sites
+import tree_sitter as ts
+
+from perfsense.rules.inefficient_loop.awaits import AwaitCheck, AwaitSite
 from perfsense.rules.inefficient_loop.common import Calls, Hit
 from perfsense.rules.inefficient_loop.joins import JoinCheck, Scan
 from perfsense.rules.inefficient_loop.scope import Scope
-from perfsense.rules.inefficient_loop.sites import Looped, ScanSite, collect_sites
+from perfsense.rules.inefficient_loop.sites import Looped, ScanSite, SiteCollector
 from perfsense.scanner.engine.rule import FileContext
-from perfsense.scanner.parse.walk import iter_nodes
+from perfsense.scanner.parse import language, query
 
 _local = threading.local()
 
@@ -50,18 +52,33 @@ def _run(ctx: FileContext) -> FileAnalysis:
         from perfsense.rules.inefficient_loop.py_checks import PyChecks
         from perfsense.rules.inefficient_loop.py_loops import PyLoops
 
-        visitors = [PyChecks(scope, calls, ctx.catalogs, hits).visit, PyLoops(scope, calls, hits, joins).visit]
+        visitors: list = [PyChecks(scope, calls, ctx.catalogs, hits), PyLoops(scope, calls, hits, joins)]
     else:
         from perfsense.rules.inefficient_loop.js_checks import JsChecks
 
-        visitors = [JsChecks(scope, calls, ctx.catalogs, hits, joins).visit]
-    for node in iter_nodes(ctx.root):
-        for visit in visitors:
+        visitors = [JsChecks(scope, calls, ctx.catalogs, hits, joins)]
+    awaits = AwaitCheck(scope, calls, ctx.catalogs)
+    sites = SiteCollector(scope, calls, ctx.catalogs)
+    visitors.extend((awaits, sites))
+    handlers: dict[str, list] = {}
+    for visitor in visitors:
+        for kind in visitor.types:
+            handlers.setdefault(kind, []).append(visitor.visit)
+    for node in _nodes_of(ctx, frozenset(handlers)):
+        for visit in handlers[node.type]:
             visit(node)
-    repeated, looped, scan_sites = collect_sites(scope, calls, ctx.catalogs, scans)
     unique = sorted(set(hits), key=lambda h: (h.span.start, h.rule, h.message))
-    return FileAnalysis(hits=tuple(unique), awaits=tuple(await_sites(scope, calls, ctx.catalogs)),
-                        repeated=repeated, looped=looped, scans=tuple(scan_sites))
+    return FileAnalysis(hits=tuple(unique), awaits=tuple(awaits.sites), repeated=sites.repeated,
+                        looped=sites.looped, scans=tuple(sites.scan_sites(scans)))
+
+
+def _nodes_of(ctx: FileContext, types: frozenset[str]) -> list:
+    """The nodes of the given types, in document order, found by a tree-sitter query (in C)."""
+    grammar = language(ctx.source.language)
+    known = [kind for kind in sorted(types) if grammar.id_for_node_kind(kind, True)]
+    source = "[" + " ".join(f"({kind})" for kind in known) + "] @node"
+    found = ts.QueryCursor(query(ctx.source.language, source)).captures(ctx.root).get("node", [])
+    return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
 
 
 def context_name(ctx_facts, span) -> str:

@@ -34,29 +34,35 @@ class AwaitSite:
     loop_start: int  # byte offset of the loop: one finding per loop
 
 
-def await_sites(scope: Scope, calls: Calls, catalogs: Catalogs) -> list[AwaitSite]:
-    out: list[AwaitSite] = []
-    await_type = "await" if scope.py else "await_expression"
-    family = "python" if scope.py else "javascript"
-    for node in iter_nodes(scope.ctx.root):
-        if node.type != await_type or not node.named_children:
-            continue
+class AwaitCheck:
+    def __init__(self, scope: Scope, calls: Calls, catalogs: Catalogs) -> None:
+        self.sc = scope
+        self.calls = calls
+        self.catalogs = catalogs
+        self.await_type = "await" if scope.py else "await_expression"
+        self.kinds = STATEMENT_LOOPS["python" if scope.py else "javascript"]
+        self.sites: list[AwaitSite] = []
+
+    types = frozenset({"await", "await_expression"})
+
+    def visit(self, node: ts.Node) -> None:
+        if node.type != self.await_type or not node.named_children:
+            return
         call = node.named_children[0]
         if call.type not in ("call", "call_expression"):
-            continue
+            return
+        scope = self.sc
         loops = scope.loops(node)
-        if not loops or loops[0].kind not in STATEMENT_LOOPS[family]:
-            continue
+        if not loops or loops[0].kind not in self.kinds:
+            return
         loop = loops[0]
-        if is_small(scope, loop) or not _free_running(scope, loop, calls, catalogs):
-            continue
+        if is_small(scope, loop) or not _free_running(scope, loop, self.calls, self.catalogs):
+            return
         if _carried(scope, loop, node) & scope.names(call):
-            continue
-        fact = calls.fact(call)
-        if fact is None:
-            continue
-        out.append(AwaitSite(fact.id, scope.ctx.span(call), describe(scope, loop), loop.node.start_byte))
-    return out
+            return
+        fact = self.calls.fact(call)
+        if fact is not None:
+            self.sites.append(AwaitSite(fact.id, scope.ctx.span(call), describe(scope, loop), loop.node.start_byte))
 
 
 def _region_nodes(scope: Scope, loop: LoopCtx):

@@ -112,22 +112,42 @@ def inside(node: ts.Node, outer: ts.Node) -> bool:
 
 
 class Calls:
-    """Tree call nodes -> the file's Call facts (resolved callees)."""
+    """Tree call nodes -> the file's Call facts (resolved callees), memoised per node."""
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self.by_span: dict[tuple, Call] = {}
+        self.by_span: dict[tuple[int, int, int, int], Call] = {}
         for call in scope.ctx.facts.calls:
-            self.by_span.setdefault((call.span.start, call.span.end), call)
+            key = (call.span.start.line, call.span.start.column, call.span.end.line, call.span.end.column)
+            self.by_span.setdefault(key, call)
+        self._memo: dict[int, Call | None] = {}
+        self._texts: dict[int, str] = {}
 
     def fact(self, node: ts.Node) -> Call | None:
-        span = self.scope.ctx.span(node)
-        return self.by_span.get((span.start, span.end))
+        found = self._memo.get(node.id, False)
+        if found is False:
+            (row, col), (end_row, end_col) = node.start_point, node.end_point
+            key = (row, self._column(row, col), end_row, self._column(end_row, end_col))
+            found = self._memo[node.id] = self.by_span.get(key)
+        return found
+
+    def _column(self, row: int, byte_column: int) -> int:
+        source = self.scope.ctx.source
+        if row >= len(source.line_starts):
+            return byte_column
+        start = source.line_starts[row]
+        segment = source.data[start:start + byte_column]
+        return byte_column if segment.isascii() else len(segment.decode("utf-8", "replace"))
 
     def callee(self, node: ts.Node) -> str:
         """The resolved callee text of a call node (`re.compile`, `pandas.concat`), or ''."""
         fact = self.fact(node)
-        return fact.callee.text if fact is not None else ""
+        if fact is None:
+            return ""
+        text = self._texts.get(fact.id)
+        if text is None:
+            text = self._texts[fact.id] = fact.callee.text
+        return text
 
 
 def family(language: str) -> str:
@@ -139,8 +159,15 @@ def catalog(catalogs: Catalogs, language: str) -> dict:
 
 
 def pattern_set(catalogs: Catalogs, language: str, key: str) -> PatternSet:
-    def build(cats: Catalogs) -> PatternSet:
-        entry = catalog(cats, language).get(key, []) or []
-        return PatternSet(list(entry))
+    """The catalog's patterns for `key` (a list, or the keys of a table), compiled once."""
+    sets = catalogs.derived("loops:patterns", _pattern_sets)
+    return sets[(family(language), key)]
 
-    return catalogs.derived(f"loops:{family(language)}:{key}", build)
+
+def _pattern_sets(catalogs: Catalogs) -> dict[tuple[str, str], PatternSet]:
+    out: dict[tuple[str, str], PatternSet] = {}
+    for fam in ("python", "javascript"):
+        for key in ("compile", "clone", "accumulate", "http", "memoize", "pause"):
+            entry = catalog(catalogs, fam).get(key, []) or []
+            out[(fam, key)] = PatternSet(list(entry))
+    return out

@@ -29,6 +29,8 @@ class JsChecks:
     def hit(self, rule: str, node: ts.Node, message: str) -> None:
         self.out.append(Hit(rule, self.sc.ctx.span(node), message))
 
+    types = frozenset({"call_expression", "new_expression", "spread_element", "for_in_statement", "for_statement"})
+
     def visit(self, node: ts.Node) -> None:
         kind = node.type
         if kind == "call_expression":

@@ -38,6 +38,8 @@ class PyChecks:
     def hit(self, rule: str, node: ts.Node, message: str) -> None:
         self.out.append(Hit(rule, self.sc.ctx.span(node), message))
 
+    types = frozenset({"comparison_operator", "augmented_assignment", "assignment", "call", "subscript"})
+
     def visit(self, node: ts.Node) -> None:
         kind = node.type
         if kind == "comparison_operator":

@@ -25,6 +25,8 @@ class PyLoops:
     def hit(self, rule: str, node: ts.Node, message: str) -> None:
         self.out.append(Hit(rule, self.sc.ctx.span(node), message))
 
+    types = frozenset({"for_statement", "call"}) | PY_COMPREHENSIONS
+
     def visit(self, node: ts.Node) -> None:
         if node.type == "for_statement":
             self.for_statement(node)
@@ -121,7 +123,7 @@ class PyLoops:
             return
         inner_args = values[0].child_by_field_name("arguments")
         seq = inner_args.named_children[0] if inner_args is not None and inner_args.named_child_count == 1 else None
-        if seq is None or seq.type not in ("identifier", "attribute"):
+        if seq is None or seq.type not in ("identifier", "attribute") or self.sc.text(seq) in ("self", "cls"):
             return
         index, seq_text = self.sc.text(left), self.sc.text(seq)
         uses = [n for n in iter_nodes(body) if n.type == "identifier" and self.sc.text(n) == index]

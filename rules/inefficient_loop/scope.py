@@ -67,6 +67,8 @@ class Scope:
         self.py = ctx.language == "python"
         self._info: dict[int, LoopInfo] = {}
         self._bindings: dict[int, dict[str, list[Site]]] = {}
+        self._loops: dict[tuple[int, int, bool], list[LoopCtx]] = {}
+        self._exits: dict[int, dict[int, str]] = {}
 
     # --- basics ----------------------------------------------------------------------
     def text(self, node: ts.Node | None, limit: int = 200) -> str:
@@ -92,10 +94,17 @@ class Scope:
         out: list[LoopCtx] = []
         child, parent = node, node.parent
         skip, leaves_function = 0, False  # loops a `break` / `return` after `node` leaves
+        pending: list[tuple[tuple[int, int, bool], int]] = []  # memo keys of statements passed
         for _ in range(MAX_UP):
             if parent is None:
                 break
             if parent.type in ("block", "statement_block"):
+                key = (child.id, skip, leaves_function)
+                known = self._loops.get(key)
+                if known is not None:
+                    out.extend(known)
+                    break
+                pending.append((key, len(out)))
                 exit_kind = self._exit_after(parent, child)
                 skip = skip or (1 if exit_kind == "break" else 0)
                 leaves_function = leaves_function or exit_kind == "return"
@@ -112,42 +121,45 @@ class Scope:
                 if role == "iteration":
                     out.append(LoopCtx(parent, "callback"))
             child, parent = parent, parent.parent
+        for key, start in pending:
+            self._loops[key] = out[start:]
         return out
 
     def _exit_after(self, block: ts.Node, child: ts.Node) -> str:
         """'break' or 'return' when the statement holding `child`, or one after it in
         `block`, leaves the loop (or the function): what comes before runs once."""
-        found = False
-        for statement in block.named_children:
-            found = found or statement.id == child.id
-            if not found:
-                continue
-            if statement.type == "break_statement":
-                return "break"
-            if statement.type in ("return_statement", "raise_statement", "throw_statement"):
-                return "return"
-        return ""
+        table = self._exits.get(block.id)
+        if table is None:
+            table = self._exits[block.id] = {}
+            after = ""
+            for statement in reversed(block.named_children):
+                if statement.type == "break_statement":
+                    after = "break"
+                elif statement.type in ("return_statement", "raise_statement", "throw_statement"):
+                    after = "return"
+                table[statement.id] = after
+        return table.get(child.id, "")
 
     def _loop_kind(self, loop: ts.Node, child: ts.Node) -> str:
-        field_of = _field_of(loop, child)
+        kind = loop.type
         if self.py:
-            if loop.type == "for_statement" and field_of == "body":
+            if kind == "for_statement" and _is_field(loop, child, ("body",)):
                 return "async-for" if loop.children and loop.children[0].type == "async" else "for"
-            if loop.type == "while_statement" and field_of in ("body", "condition"):
+            if kind == "while_statement" and _is_field(loop, child, ("body", "condition")):
                 return "while"
-            if loop.type in PY_COMPREHENSIONS:
+            if kind in PY_COMPREHENSIONS:
                 first = next((c for c in loop.named_children if c.type == "for_in_clause"), None)
                 return "" if first is not None and first.id == child.id else "comprehension"
             return ""
-        if loop.type == "for_statement" and field_of in ("body", "condition", "increment"):
+        if kind == "for_statement" and _is_field(loop, child, ("body", "condition", "increment")):
             return "for"
-        if loop.type == "for_in_statement" and field_of == "body":
+        if kind == "for_in_statement" and _is_field(loop, child, ("body",)):
             operator = loop.child_by_field_name("operator")
             if any(c.type == "await" for c in loop.children[:3]):
                 return "for-await"
             return "for-of" if operator is not None and operator.type == "of" else "for-in"
-        if loop.type in ("while_statement", "do_statement") and field_of in ("body", "condition"):
-            return "while" if loop.type == "while_statement" else "do"
+        if kind in ("while_statement", "do_statement") and _is_field(loop, child, ("body", "condition")):
+            return "while" if kind == "while_statement" else "do"
         return ""
 
     def callback_role(self, func: ts.Node) -> str | None:
@@ -323,10 +335,16 @@ class Scope:
         """The expression may change between iterations of the loop `info` describes."""
         if self.names(node) & info.rebound:
             return True
-        if not mutation:
+        if not mutation or not info.mutated:
             return False
-        text = self.text(node, 400)
-        return any(text == path or text.startswith((path + ".", path + "[")) for path in info.mutated)
+        for part in iter_nodes(node):
+            if part.type not in ("identifier", "attribute", "member_expression", "self", "this"):
+                continue
+            text = self.text(part, 400)
+            for path in info.mutated:
+                if text == path or text.startswith((path + ".", path + "[")) or path.startswith(text + "."):
+                    return True
+        return False
 
     # --- bindings --------------------------------------------------------------------
     def bindings(self, name: str, node: ts.Node) -> tuple[ts.Node, list[Site]]:
@@ -356,6 +374,14 @@ def _target_names(scope: Scope, node: ts.Node | None) -> list[str]:
     info = LoopInfo()
     scope._bind_target(node, info)
     return sorted(info.rebound)
+
+
+def _is_field(parent: ts.Node, child: ts.Node, fields: tuple[str, ...]) -> bool:
+    for name in fields:
+        found = parent.child_by_field_name(name)
+        if found is not None and found.id == child.id:
+            return True
+    return False
 
 
 def _field_of(parent: ts.Node, child: ts.Node) -> str:

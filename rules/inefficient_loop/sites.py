@@ -39,44 +39,54 @@ class ScanSite:
     span: Span
 
 
-def collect_sites(scope: Scope, calls: Calls, catalogs: Catalogs, scans: list[Scan]) \
-        -> tuple[dict[int, str], dict[int, Looped], list[ScanSite]]:
-    repeated: dict[int, str] = {}
-    looped: dict[int, Looped] = {}
-    family = "python" if scope.py else "javascript"
-    compile_set = pattern_set(catalogs, family, "compile")
-    clone_set = pattern_set(catalogs, family, "clone")
-    for node in iter_nodes(scope.ctx.root):
+class SiteCollector:
+    def __init__(self, scope: Scope, calls: Calls, catalogs: Catalogs) -> None:
+        self.sc = scope
+        self.calls = calls
+        family = "python" if scope.py else "javascript"
+        self.compile_set = pattern_set(catalogs, family, "compile")
+        self.clone_set = pattern_set(catalogs, family, "clone")
+        self.repeated: dict[int, str] = {}
+        self.looped: dict[int, Looped] = {}
+
+    types = CALL_TYPES
+
+    def visit(self, node: ts.Node) -> None:
         if node.type not in CALL_TYPES:
-            continue
+            return
+        scope, calls = self.sc, self.calls
         fact = calls.fact(node)
         if fact is None:
-            continue
+            return
         args = node.child_by_field_name("arguments")
         values = [a for a in args.named_children if a.type != "comment"] if args is not None else []
         loop = repeating(scope, node)
         if loop is not None:
             info = scope.info(loop)
-            looped[fact.id] = Looped(
+            self.looped[fact.id] = Looped(
                 _describe(scope, loop),
                 tuple(v.type in ("identifier", "attribute", "member_expression") and not scope.depends(v, info)
                       for v in values))
         if fact.func == 0 or not values:
-            continue
-        callee = fact.callee.text
-        if compile_set.match(callee) and all(_constant(scope, v) for v in values):
-            repeated[fact.id] = f"{scope.text(node.child_by_field_name('function') or node.child_by_field_name('constructor'))}({code(scope, values[0], 40)})"
-        elif (clone_set.match(callee) or _json_clone(calls, node, values)) and _module_data(scope, _cloned(calls, node, values)):
-            repeated[fact.id] = code(scope, node, 60)
-    sites = []
-    functions = {(f.span.start, f.span.end): f for f in scope.ctx.facts.functions}
-    for scan in scans:
-        span = scope.ctx.span(scan.function)
-        fn = functions.get((span.start, span.end))
-        if fn is not None and scan.param in fn.params:
-            sites.append(ScanSite(fn.id, fn.params.index(scan.param), scan.param, scan.test,
-                                  scope.ctx.span(scan.loop)))
-    return repeated, looped, sites
+            return
+        callee = calls.callee(node)
+        if self.compile_set.match(callee) and all(_constant(scope, v) for v in values):
+            function = node.child_by_field_name("function") or node.child_by_field_name("constructor")
+            self.repeated[fact.id] = f"{scope.text(function)}({code(scope, values[0], 40)})"
+        elif (self.clone_set.match(callee) or _json_clone(calls, node, values)) and \
+                _module_data(scope, _cloned(calls, node, values)):
+            self.repeated[fact.id] = code(scope, node, 60)
+
+    def scan_sites(self, scans: list[Scan]) -> list[ScanSite]:
+        sites = []
+        functions = {(f.span.start, f.span.end): f for f in self.sc.ctx.facts.functions}
+        for scan in scans:
+            span = self.sc.ctx.span(scan.function)
+            fn = functions.get((span.start, span.end))
+            if fn is not None and scan.param in fn.params:
+                sites.append(ScanSite(fn.id, fn.params.index(scan.param), scan.param, scan.test,
+                                      self.sc.ctx.span(scan.loop)))
+        return sites
 
 
 def _describe(scope: Scope, loop) -> str:
