@@ -67,7 +67,13 @@ def _run(ctx: FileContext) -> FileAnalysis:
     for node in _nodes_of(ctx, frozenset(handlers)):
         for visit in handlers[node.type]:
             visit(node)
-    unique = sorted(set(hits), key=lambda h: (h.span.start, h.rule, h.message))
+    unique: list[Hit] = []
+    keys: set[tuple[str, str]] = set()
+    for hit in sorted(set(hits), key=lambda h: (h.span.start, h.rule, h.message)):
+        if hit.key and (hit.rule, hit.key) in keys:
+            continue
+        keys.add((hit.rule, hit.key))
+        unique.append(hit)
     return FileAnalysis(hits=tuple(unique), awaits=tuple(awaits.sites), repeated=sites.repeated,
                         looped=sites.looped, scans=tuple(sites.scan_sites(scans)))
 

@@ -25,6 +25,13 @@ class Hit:
     rule: str
     span: Span
     message: str
+    key: str = ""  # hits of one rule with the same key are one problem: the first is kept
+
+
+def outermost(scope: Scope, node: ts.Node) -> int:
+    """Start of the outermost loop repeating `node` (a key for one problem per loop nest)."""
+    loops = scope.loops(node)
+    return loops[-1].node.start_byte if loops else -1
 
 
 def short(text: str, limit: int = 60) -> str:

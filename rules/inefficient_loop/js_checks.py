@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import tree_sitter as ts
 
-from perfsense.rules.inefficient_loop.common import Calls, Hit, code, describe, pattern_set, repeating, unwrap
+from perfsense.rules.inefficient_loop.common import (
+    Calls,
+    Hit,
+    code,
+    describe,
+    outermost,
+    pattern_set,
+    repeating,
+    unwrap,
+)
 from perfsense.rules.inefficient_loop.joins import JoinCheck, callback_match
 from perfsense.rules.inefficient_loop.readonly import only_read
 from perfsense.rules.inefficient_loop.scope import FUNCTION_NODES, LoopCtx, Scope
@@ -26,8 +35,8 @@ class JsChecks:
         self.out = out
         self.joins = joins
 
-    def hit(self, rule: str, node: ts.Node, message: str) -> None:
-        self.out.append(Hit(rule, self.sc.ctx.span(node), message))
+    def hit(self, rule: str, node: ts.Node, message: str, key: str = "") -> None:
+        self.out.append(Hit(rule, self.sc.ctx.span(node), message, key))
 
     types = frozenset({"call_expression", "new_expression", "spread_element", "for_in_statement", "for_statement"})
 
@@ -158,7 +167,7 @@ class JsChecks:
         self.hit("list-shift-in-loop", node,
                  f"`{name}.{method}()` moves every element of the array one place on each call, so {what} "
                  f"in {describe(self.sc, loop)} is O(n²) for large arrays. Keep a read index into the array "
-                 f"(`queue[head++]`) or use a deque.")
+                 f"(`queue[head++]`) or use a deque.", key=f"{name}.{method}@{outermost(self.sc, node)}")
 
     def sort(self, node: ts.Node, receiver: ts.Node | None, values: list[ts.Node]) -> None:
         receiver = unwrap(receiver)
@@ -179,7 +188,7 @@ class JsChecks:
             return
         if self.sc.depends(source, info, mutation=False) or any(self.sc.depends(v, info, False) for v in values):
             return
-        if self._mutated_besides_sort(source, loop):
+        if self._mutated_besides_sort(source, loop) or self.sc.elements_change(source, loop):
             return
         self.hit("invariant-work-in-loop", node,
                  f"`.sort()` sorts the same, unchanged `{code(self.sc, source, 40)}` again on every iteration of "
@@ -235,7 +244,7 @@ class JsChecks:
 
     def clone(self, node: ts.Node, source: ts.Node, label: str) -> None:
         loop = repeating(self.sc, node)
-        if loop is None or self.sc.depends(source, self.sc.info(loop)):
+        if loop is None or self.sc.depends(source, self.sc.info(loop)) or self.sc.elements_change(source, loop):
             return
         if any(n.type in ("call_expression", "await_expression") for n in iter_nodes(source)):
             return
@@ -253,6 +262,8 @@ class JsChecks:
         if inner is None or inner.type != "identifier" or container is None or container.type not in ("object", "array"):
             return
         name = self.sc.text(inner)
+        if not _grows(container, node):
+            return
         where = _reduce_result(self.sc, container, name)
         if where is not None:
             self.hit("spread-accumulator-in-loop", node,
@@ -265,7 +276,8 @@ class JsChecks:
                 self.sc.text(parent.child_by_field_name("left")) != name:
             return
         loop = repeating(self.sc, parent)
-        if loop is None or loop.kind == "callback":
+        if loop is None or loop.kind == "callback" or \
+                self.sc.function_of(parent).id != self.sc.function_of(loop.node).id:
             return
         _scope, sites = self.sc.bindings(name, parent)
         if any(s.kind == "declare" and s.node.start_byte >= loop.node.start_byte
@@ -275,6 +287,16 @@ class JsChecks:
                  f"`{name} = {{...{name}, …}}` copies everything gathered so far on every iteration of "
                  f"{describe(self.sc, loop)}, so building it is O(n²). Add to `{name}` in place "
                  f"(`{name}[key] = value` / `{name}.push(item)`).")
+
+
+def _grows(container: ts.Node, spread: ts.Node) -> bool:
+    """The copy adds to what it spreads: an array element, or an object entry with a
+    computed key (`[k]: v`); `{...acc, total: n}` keeps the same size."""
+    others = [c for c in container.named_children if c.id != spread.id and c.type != "comment"]
+    if container.type == "array":
+        return bool(others)
+    return any(c.type == "pair" and c.child_by_field_name("key") is not None
+               and c.child_by_field_name("key").type == "computed_property_name" for c in others)
 
 
 def _reduce_result(scope: Scope, container: ts.Node, name: str) -> str | None:

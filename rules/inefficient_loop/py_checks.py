@@ -12,6 +12,7 @@ from perfsense.rules.inefficient_loop.common import (
     describe,
     inside,
     is_string,
+    outermost,
     pattern_set,
     repeating,
     unwrap,
@@ -35,8 +36,8 @@ class PyChecks:
         self.catalogs = catalogs
         self.out = out
 
-    def hit(self, rule: str, node: ts.Node, message: str) -> None:
-        self.out.append(Hit(rule, self.sc.ctx.span(node), message))
+    def hit(self, rule: str, node: ts.Node, message: str, key: str = "") -> None:
+        self.out.append(Hit(rule, self.sc.ctx.span(node), message, key))
 
     types = frozenset({"comparison_operator", "augmented_assignment", "assignment", "call", "subscript"})
 
@@ -148,7 +149,7 @@ class PyChecks:
         self.hit("string-concat-in-loop", node,
                  f"`{text}` copies the whole string built so far on every iteration of "
                  f"{describe(self.sc, loop)}: O(n²) in the length of the result. Collect the pieces "
-                 f"in a list and `''.join(…)` them once after the loop.")
+                 f"in a list and `''.join(…)` them once after the loop.", key=f"{name}@{outermost(self.sc, node)}")
 
     # --- calls -----------------------------------------------------------------------
     def call(self, node: ts.Node) -> None:
@@ -196,7 +197,7 @@ class PyChecks:
             message = (f"`{recv}.insert(0, …)` moves every element one place on each call, so "
                        f"prepending in {where} is O(n²). Use a `collections.deque` and `appendleft()`, "
                        f"or append and reverse once after the loop.")
-        self.hit("list-shift-in-loop", node, message)
+        self.hit("list-shift-in-loop", node, message, key=f"{recv}.{method}@{outermost(self.sc, node)}")
 
     def invariant(self, node: ts.Node, callee: str, values: list[ts.Node]) -> None:
         compile_set = pattern_set(self.catalogs, "python", "compile")
@@ -214,6 +215,8 @@ class PyChecks:
             return
         info = self.sc.info(loop)
         if any(self.sc.depends(v, info, mutation=kind != "compile") for v in values):
+            return
+        if kind != "compile" and self.sc.elements_change(values[0], loop):
             return
         for value in values:
             for inner in iter_nodes(value):

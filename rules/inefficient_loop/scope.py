@@ -346,6 +346,28 @@ class Scope:
                     return True
         return False
 
+    def elements_change(self, source: ts.Node, loop: LoopCtx) -> bool:
+        """A loop inside `loop` (or `loop` itself) walks `source` and changes its elements
+        (`for item in xs: item.rank = …`): data derived from `source` is not invariant."""
+        text = self.text(source, 400)
+        info = self.info(loop)
+        for node in iter_nodes(loop.node):
+            targets: list[str] = []
+            if node.type in ("for_statement", "for_in_statement", "for_in_clause"):
+                right = node.child_by_field_name("right")
+                if right is not None and self.text(right, 400) == text:
+                    targets = sorted(self.names(node.child_by_field_name("left")))
+            elif node.type in ("call", "call_expression"):
+                callee = node.child_by_field_name("function")
+                if callee is not None and callee.type == "member_expression" and \
+                        self.text(callee.child_by_field_name("object"), 400) == text:
+                    args = node.child_by_field_name("arguments")
+                    func = args.named_children[0] if args is not None and args.named_children else None
+                    targets = self.param_names(func)[:1] if func is not None and func.type in FUNCTION_NODES else []
+            if any(t in info.mutated for t in targets):
+                return True
+        return False
+
     # --- bindings --------------------------------------------------------------------
     def bindings(self, name: str, node: ts.Node) -> tuple[ts.Node, list[Site]]:
         """The nearest scope (function or module root) binding `name`, and its bindings."""

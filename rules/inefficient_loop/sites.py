@@ -65,8 +65,7 @@ class SiteCollector:
             info = scope.info(loop)
             self.looped[fact.id] = Looped(
                 _describe(scope, loop),
-                tuple(v.type in ("identifier", "attribute", "member_expression") and not scope.depends(v, info)
-                      for v in values))
+                tuple(_invariant_name(scope, v, info) for v in values))
         if fact.func == 0 or not values:
             return
         callee = calls.callee(node)
@@ -87,6 +86,13 @@ class SiteCollector:
                 sites.append(ScanSite(fn.id, fn.params.index(scan.param), scan.param, scan.test,
                                       self.sc.ctx.span(scan.loop)))
         return sites
+
+
+def _invariant_name(scope: Scope, value: ts.Node, info) -> bool:
+    """A variable (or attribute) argument that stays the same on every iteration."""
+    if value.type == "keyword_argument":
+        value = value.child_by_field_name("value") or value
+    return value.type in ("identifier", "attribute", "member_expression") and not scope.depends(value, info)
 
 
 def _describe(scope: Scope, loop) -> str:
