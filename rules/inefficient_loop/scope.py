@@ -309,7 +309,7 @@ class Scope:
         while stack:
             current, bound = stack.pop()
             kind = current.type
-            if kind in ("identifier", "shorthand_property_identifier"):
+            if kind in ("identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern"):
                 parent = current.parent
                 if self.py and parent is not None and (
                         (parent.type == "attribute" and _field_of(parent, current) == "attribute")
