@@ -8,15 +8,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-import tree_sitter as ts
-
 from perfsense.rules.inefficient_loop.awaits import AwaitCheck, AwaitSite
 from perfsense.rules.inefficient_loop.common import Calls, Hit
 from perfsense.rules.inefficient_loop.joins import JoinCheck, Scan
 from perfsense.rules.inefficient_loop.scope import Scope
 from perfsense.rules.inefficient_loop.sites import Looped, ScanSite, SiteCollector
 from perfsense.scanner.engine.rule import FileContext
-from perfsense.scanner.parse import language, query
 
 _local = threading.local()
 
@@ -64,7 +61,7 @@ def _run(ctx: FileContext) -> FileAnalysis:
     for visitor in visitors:
         for kind in visitor.types:
             handlers.setdefault(kind, []).append(visitor.visit)
-    for node in _nodes_of(ctx, frozenset(handlers)):
+    for node in _nodes_of(scope, frozenset(handlers)):
         for visit in handlers[node.type]:
             visit(node)
     unique: list[Hit] = []
@@ -78,13 +75,9 @@ def _run(ctx: FileContext) -> FileAnalysis:
                         looped=sites.looped, scans=tuple(sites.scan_sites(scans)))
 
 
-def _nodes_of(ctx: FileContext, types: frozenset[str]) -> list:
+def _nodes_of(scope: Scope, types: frozenset[str]) -> list:
     """The nodes of the given types, in document order, found by a tree-sitter query (in C)."""
-    grammar = language(ctx.source.language)
-    known = [kind for kind in sorted(types) if grammar.id_for_node_kind(kind, True)]
-    source = "[" + " ".join(f"({kind})" for kind in known) + "] @node"
-    found = ts.QueryCursor(query(ctx.source.language, source)).captures(ctx.root).get("node", [])
-    return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
+    return scope.find(scope.ctx.root, types)
 
 
 def context_name(ctx_facts, span) -> str:

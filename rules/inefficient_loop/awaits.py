@@ -13,15 +13,20 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
-from perfsense.rules.inefficient_loop.common import Calls, describe, inside, is_small, pattern_set
+from perfsense.rules.inefficient_loop.common import Calls, describe, is_small, pattern_set
 from perfsense.rules.inefficient_loop.scope import FUNCTION_NODES, LoopCtx, Scope
 from perfsense.scanner.catalog import Catalogs
 from perfsense.scanner.model import Span
-from perfsense.scanner.parse.walk import iter_nodes
 
 STATEMENT_LOOPS = {"python": frozenset({"for", "comprehension"}),
                    "javascript": frozenset({"for", "for-of", "for-in"})}
 EXITS = frozenset({"break_statement", "return_statement"})
+THROWS = frozenset({"raise_statement", "throw_statement"})
+CALLS = frozenset({"call", "call_expression"})
+AWAITS = frozenset({"await", "await_expression"})
+NESTED = FUNCTION_NODES | {"function_definition", "lambda"}
+BREAK_TARGETS = frozenset({"for_statement", "while_statement", "for_in_statement", "do_statement",
+                           "switch_statement"})
 ASSIGNMENTS = frozenset({"assignment", "augmented_assignment", "variable_declarator", "assignment_expression",
                          "augmented_assignment_expression", "update_expression", "named_expression"})
 
@@ -42,6 +47,7 @@ class AwaitCheck:
         self.await_type = "await" if scope.py else "await_expression"
         self.kinds = STATEMENT_LOOPS["python" if scope.py else "javascript"]
         self.sites: list[AwaitSite] = []
+        self._loops: dict[int, tuple[bool, list[tuple]]] = {}
 
     types = frozenset({"await", "await_expression"})
 
@@ -56,39 +62,77 @@ class AwaitCheck:
         if not loops or loops[0].kind not in self.kinds:
             return
         loop = loops[0]
-        if is_small(scope, loop) or not _free_running(scope, loop, self.calls, self.catalogs):
+        facts = self._loops.get(loop.node.id)
+        if facts is None:
+            facts = self._loops[loop.node.id] = _loop_facts(scope, loop, self.calls, self.catalogs)
+        free, assignments = facts
+        if not free or is_small(scope, loop):
             return
-        if _carried(scope, loop, node) & scope.names(call):
+        carried: set[str] = set()
+        for start, end, names, awaited, accumulated in assignments:
+            late = start > node.start_byte and not (start <= node.start_byte and node.end_byte <= end)
+            if awaited or late or accumulated:
+                carried |= names
+        if carried & scope.names(call):
             return
         fact = self.calls.fact(call)
         if fact is not None:
             self.sites.append(AwaitSite(fact.id, scope.ctx.span(call), describe(scope, loop), loop.node.start_byte))
 
 
-def _region_nodes(scope: Scope, loop: LoopCtx):
-    """Nodes one iteration runs, not entering nested functions."""
-    start = scope.region(loop.node)
-    stack = [start]
-    while stack:
-        node = stack.pop()
-        yield node
-        if node.id != start.id and (node.type in FUNCTION_NODES or node.type in ("function_definition", "lambda")):
-            continue
-        stack.extend(reversed(node.named_children))
-
-
-def _free_running(scope: Scope, loop: LoopCtx, calls: Calls, catalogs: Catalogs) -> bool:
-    pause = pattern_set(catalogs, "python" if scope.py else "javascript", "pause")
+def _loop_facts(scope: Scope, loop: LoopCtx, calls: Calls, catalogs: Catalogs) -> tuple[bool, list[tuple]]:
+    """Whether the loop runs through (no early exit, no pause), and its assignments:
+    (start, end, names other than the loop's own, from an await, accumulating)."""
     body = loop.node.child_by_field_name("body") if loop.kind != "comprehension" else loop.node
-    for node in _region_nodes(scope, LoopCtx(body or loop.node, loop.kind)):
-        if node.type in EXITS:
+    body = body or loop.node
+    pause = pattern_set(catalogs, "python" if scope.py else "javascript", "pause")
+    for node in scope.find(body, CALLS):
+        if pause.match(calls.callee(node) or scope.text(node.child_by_field_name("function"))):
+            return False, []
+    targets = _targets(scope, loop)
+    assignments = []
+    for node in _region_nodes(scope, body, EXITS | THROWS | ASSIGNMENTS):
+        if node.type in EXITS and _exits(node, loop.node):
+            return False, []
+        if node.type in THROWS and not _in_handler(node, loop.node):
+            return False, []
+        if node.type not in ASSIGNMENTS:
+            continue
+        left = node.child_by_field_name("left") or node.child_by_field_name("name") or \
+            node.child_by_field_name("argument")
+        names = (scope.names(left) if left is not None else set()) - targets
+        value = node.child_by_field_name("right") or node.child_by_field_name("value")
+        awaited = value is not None and bool(scope.find(value, AWAITS))
+        accumulated = node.type in ("augmented_assignment", "augmented_assignment_expression", "update_expression")
+        assignments.append((node.start_byte, node.end_byte, names, awaited, accumulated))
+    return True, assignments
+
+
+def _region_nodes(scope: Scope, body: ts.Node, types: frozenset[str]) -> list[ts.Node]:
+    """Nodes of `types` in `body`, not inside functions nested in it."""
+    out = []
+    end = -1
+    for node in scope.find(body, types | NESTED):
+        if node.start_byte < end:
+            continue
+        if node.type in NESTED and node.id != body.id:
+            end = node.end_byte
+            continue
+        if node.type in types:
+            out.append(node)
+    return out
+
+
+def _exits(node: ts.Node, loop: ts.Node) -> bool:
+    """A `return` always leaves the loop; a `break` only when no inner loop or `switch`
+    stands between it and the loop."""
+    if node.type == "return_statement":
+        return True
+    current = node.parent
+    while current is not None and current.id != loop.id:
+        if current.type in BREAK_TARGETS:
             return False
-        if node.type in ("raise_statement", "throw_statement") and not _in_handler(node, loop.node):
-            return False
-    for node in iter_nodes(body or loop.node):
-        if node.type in ("call", "call_expression") and pause.match(calls.callee(node) or scope.text(
-                node.child_by_field_name("function"))):
-            return False
+        current = current.parent
     return True
 
 
@@ -114,23 +158,3 @@ def _targets(scope: Scope, loop: LoopCtx) -> set[str]:
                 names |= scope.names(part)
         return names
     return scope.names(node.child_by_field_name("left"))
-
-
-def _carried(scope: Scope, loop: LoopCtx, at: ts.Node) -> set[str]:
-    """Names the loop changes that an await at `at` may read from an earlier iteration:
-    assigned after it, from an awaited value, or accumulated (`+=`)."""
-    carried: set[str] = set()
-    targets = _targets(scope, loop)
-    for node in _region_nodes(scope, loop):
-        if node.type not in ASSIGNMENTS:
-            continue
-        left = node.child_by_field_name("left") or node.child_by_field_name("name") or \
-            node.child_by_field_name("argument")
-        names = scope.names(left) if left is not None else set()
-        value = node.child_by_field_name("right") or node.child_by_field_name("value")
-        awaited = value is not None and any(n.type in ("await", "await_expression") for n in iter_nodes(value))
-        late = node.start_byte > at.start_byte and not inside(at, node)
-        accumulated = node.type in ("augmented_assignment", "augmented_assignment_expression", "update_expression")
-        if awaited or late or accumulated:
-            carried |= names - targets
-    return carried

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 PY_SKIP = frozenset({"function_definition", "class_definition", "lambda", "list_comprehension",
                      "set_comprehension", "dictionary_comprehension", "generator_expression"})
 JS_SKIP = FUNCTION_NODES | {"class_declaration", "class"}
+PY_SITES = frozenset({"assignment", "augmented_assignment", "for_statement", "with_item", "as_pattern",
+                      "named_expression", "import_statement", "import_from_statement", "global_statement",
+                      "nonlocal_statement", "except_clause"})
+JS_SITES = frozenset({"variable_declarator", "assignment_expression", "augmented_assignment_expression",
+                      "update_expression", "for_in_statement", "import_statement", "catch_clause"})
 
 
 def collect_bindings(scope: Scope, root: ts.Node) -> dict[str, list[Site]]:
@@ -30,19 +35,20 @@ def collect_bindings(scope: Scope, root: ts.Node) -> dict[str, list[Site]]:
     if body is None:
         return table
     skip = PY_SKIP if scope.py else JS_SKIP
-    stack = [body] if body.type not in skip else list(body.named_children)
-    while stack:
-        node = stack.pop()
+    end = -1
+    for node in scope.find(body, skip | (PY_SITES if scope.py else JS_SITES)):
+        if node.start_byte < end or node.id == body.id:
+            continue
         if node.type in skip:
             name = node.child_by_field_name("name")
-            if name is not None and node.id != body.id:
+            if name is not None:
                 add(scope.text(name), Site("def", node))
+            end = node.end_byte
             continue
         if scope.py:
             _python_site(scope, node, add)
         else:
             _js_site(scope, node, add)
-        stack.extend(reversed(node.named_children))
     return table
 
 

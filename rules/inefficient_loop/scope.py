@@ -17,6 +17,7 @@ import tree_sitter as ts
 
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.jsvalues import FUNCTION_NODES
+from perfsense.scanner.parse import language, query
 from perfsense.scanner.parse.walk import iter_nodes
 
 PY_COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension",
@@ -37,6 +38,11 @@ PY_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear",
 JS_MUTATORS = frozenset({"push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "set",
                          "add", "delete", "clear", "copyWithin"})
 MAX_UP = 200
+PY_CHANGES = frozenset({"assignment", "augmented_assignment", "for_statement", "for_in_clause", "named_expression",
+                        "as_pattern", "with_item", "function_definition", "lambda", "delete_statement", "call"})
+JS_CHANGES = frozenset({"variable_declarator", "assignment_expression", "augmented_assignment_expression",
+                        "for_in_statement", "update_expression", "catch_clause", "unary_expression",
+                        "call_expression"}) | FUNCTION_NODES
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +75,24 @@ class Scope:
         self._bindings: dict[int, dict[str, list[Site]]] = {}
         self._loops: dict[tuple[int, int, bool], list[LoopCtx]] = {}
         self._exits: dict[int, dict[int, str]] = {}
+        self._node_loops: dict[int, list[LoopCtx]] = {}
+        self._queries: dict[frozenset[str], ts.Query] = {}
+        self._names: dict[int, frozenset[str]] = {}
+        self._functions: dict[int, ts.Node] = {}
 
     # --- basics ----------------------------------------------------------------------
+    def find(self, node: ts.Node, types: frozenset[str]) -> list[ts.Node]:
+        """`node` and its descendants of the given types, in document order (a tree-sitter
+        query, so the walk runs in C)."""
+        compiled = self._queries.get(types)
+        if compiled is None:
+            grammar = language(self.ctx.source.language)
+            known = [kind for kind in sorted(types) if grammar.id_for_node_kind(kind, True)]
+            compiled = self._queries[types] = query(self.ctx.source.language,
+                                                    "[" + " ".join(f"({k})" for k in known) + "] @node")
+        found = ts.QueryCursor(compiled).captures(node).get("node", [])
+        return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
+
     def text(self, node: ts.Node | None, limit: int = 200) -> str:
         return self.ctx.text(node, limit)
 
@@ -80,6 +102,12 @@ class Scope:
 
     def function_of(self, node: ts.Node) -> ts.Node:
         """The innermost function (or the module) containing `node`."""
+        known = self._functions.get(node.id)
+        if known is None:
+            known = self._functions[node.id] = self._function_of(node)
+        return known
+
+    def _function_of(self, node: ts.Node) -> ts.Node:
         current = node.parent
         for _ in range(MAX_UP):
             if current is None or current.parent is None:
@@ -91,6 +119,12 @@ class Scope:
 
     # --- loops -----------------------------------------------------------------------
     def loops(self, node: ts.Node) -> list[LoopCtx]:
+        known = self._node_loops.get(node.id)
+        if known is None:
+            known = self._node_loops[node.id] = self._walk_loops(node)
+        return known
+
+    def _walk_loops(self, node: ts.Node) -> list[LoopCtx]:
         out: list[LoopCtx] = []
         child, parent = node, node.parent
         skip, leaves_function = 0, False  # loops a `break` / `return` after `node` leaves
@@ -201,7 +235,7 @@ class Scope:
 
     def _changes(self, loop: ts.Node) -> LoopInfo:
         info = LoopInfo()
-        for node in iter_nodes(loop):
+        for node in self.find(loop, PY_CHANGES if self.py else JS_CHANGES):
             kind = node.type
             if self.py:
                 if kind in ("assignment", "augmented_assignment", "for_statement", "for_in_clause"):
@@ -302,9 +336,14 @@ class Scope:
     def names(self, node: ts.Node | None) -> set[str]:
         """Variable names read in an expression (attribute and property names, and names
         bound by lambdas and comprehensions inside it, excluded)."""
-        out: set[str] = set()
         if node is None:
-            return out
+            return set()
+        if node.type == "identifier":
+            return {self.text(node)}
+        known = self._names.get(node.id)
+        if known is not None:
+            return set(known)
+        out: set[str] = set()
         stack: list[tuple[ts.Node, frozenset[str]]] = [(node, frozenset())]
         while stack:
             current, bound = stack.pop()
@@ -329,6 +368,7 @@ class Scope:
                     if clause.type == "for_in_clause":
                         bound = bound | frozenset(_target_names(self, clause.child_by_field_name("left")))
             stack.extend((child, bound) for child in current.named_children)
+        self._names[node.id] = frozenset(out)
         return out
 
     def depends(self, node: ts.Node, info: LoopInfo, mutation: bool = True) -> bool:
