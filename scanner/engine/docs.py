@@ -55,6 +55,68 @@ def render_markdown(rule: type[Rule], heading: str = "##", examples: int = 2) ->
 
 
 def render_text(rule: type[Rule]) -> str:
-    """Plain text for the terminal (`perfsense explain`): the markdown minus the fences."""
+    """Plain text for the terminal (`perfsense explain`): headings kept, code indented."""
     text = render_markdown(rule, heading="#", examples=len(rule.invalid) + len(rule.valid))
-    return re.sub(r"^```\w*\n", "", text.replace("\n```\n", "\n\n"), flags=re.M)
+    out, in_code = [], False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        out.append(("    " + line).rstrip() if in_code else line)
+    return "\n".join(out) + "\n"
+
+
+def catalog_table(rules: list[type[Rule]]) -> str:
+    """The README's rule catalog: one row per rule."""
+    rows = ["| id | category | languages | summary |", "|---|---|---|---|"]
+    for rule in rules:
+        rows.append(f"| [`{rule.id}`](docs/rules.md#{rule.id}) | {rule.category.value} | "
+                    f"{', '.join(rule.languages)} | {rule.summary} |")
+    return "\n".join(rows) + "\n"
+
+
+def rules_page(rules: list[type[Rule]]) -> str:
+    """docs/rules.md: every rule's full documentation."""
+    parts = ["# perfsense rules", "",
+             "Generated from the rules themselves (`python -m perfsense.scanner.engine.docs --write`);",
+             "every example on this page is run as a test.", ""]
+    for rule in rules:
+        parts.append(render_markdown(rule, heading="##"))
+    return "\n".join(parts)
+
+
+START, END = "<!-- rules:start -->", "<!-- rules:end -->"
+
+
+def with_catalog(readme: str, rules: list[type[Rule]]) -> str:
+    head, _, rest = readme.partition(START)
+    _, _, tail = rest.partition(END)
+    return f"{head}{START}\n{catalog_table(rules)}{END}{tail}"
+
+
+def main() -> int:
+    import argparse
+    from pathlib import Path
+
+    from perfsense.scanner.engine.registry import rule_classes
+
+    parser = argparse.ArgumentParser(description="Regenerate README's rule catalog and docs/rules.md.")
+    parser.add_argument("--write", action="store_true")
+    parser.add_argument("--repo", default=".")
+    args = parser.parse_args()
+    repo = Path(args.repo)
+    rules = list(rule_classes())
+    readme = repo / "README.md"
+    new_readme = with_catalog(readme.read_text(encoding="utf-8"), rules)
+    page = rules_page(rules)
+    if args.write:
+        readme.write_text(new_readme, encoding="utf-8")
+        (repo / "docs").mkdir(exist_ok=True)
+        (repo / "docs" / "rules.md").write_text(page, encoding="utf-8")
+    else:
+        print(page)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
