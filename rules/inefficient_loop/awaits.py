@@ -49,13 +49,11 @@ class AwaitCheck:
         self.sites: list[AwaitSite] = []
         self._loops: dict[int, tuple[bool, list[tuple]]] = {}
 
-    types = frozenset({"await", "await_expression"})
+    types = frozenset({"await", "await_expression", "with_statement"})
 
     def visit(self, node: ts.Node) -> None:
-        if node.type != self.await_type or not node.named_children:
-            return
-        call = node.named_children[0]
-        if call.type not in ("call", "call_expression"):
+        call = _awaited_call(node, self.await_type)
+        if call is None:
             return
         scope = self.sc
         loops = scope.loops(node)
@@ -78,6 +76,23 @@ class AwaitCheck:
         fact = self.calls.fact(call)
         if fact is not None:
             self.sites.append(AwaitSite(fact.id, scope.ctx.span(call), describe(scope, loop), loop.node.start_byte))
+
+
+def _awaited_call(node: ts.Node, await_type: str) -> ts.Node | None:
+    """The call an `await` waits for; for `async with session.get(url) as r:` the call."""
+    if node.type == "with_statement":
+        if not node.children or node.children[0].type != "async":
+            return None
+        clause = next((c for c in node.named_children if c.type == "with_clause"), None)
+        item = clause.named_children[0] if clause is not None and clause.named_children else None
+        value = item.child_by_field_name("value") if item is not None else None
+        if value is not None and value.type == "as_pattern" and value.named_children:
+            value = value.named_children[0]
+        return value if value is not None and value.type == "call" else None
+    if node.type != await_type or not node.named_children:
+        return None
+    call = node.named_children[0]
+    return call if call.type in ("call", "call_expression") else None
 
 
 def _loop_facts(scope: Scope, loop: LoopCtx, calls: Calls, catalogs: Catalogs) -> tuple[bool, list[tuple]]:

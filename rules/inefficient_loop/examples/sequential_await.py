@@ -71,6 +71,17 @@ INVALID = (
                     out.append(response.json())
             return out
     """),
+    Example(title="aiohttp requests in `async with`, one per item", code="""
+        import aiohttp
+
+        async def statuses(urls):
+            out = {}
+            async with aiohttp.ClientSession() as session:
+                for url in urls:
+                    async with session.get(url) as response:  # expect
+                        out[url] = response.status
+            return out
+    """),
     Example(title="Through a project helper", language="typescript", files={
         "src/api.ts": """
             async function getJson<T>(path: string): Promise<T> {
