@@ -9,13 +9,16 @@ import threading
 from dataclasses import dataclass, field
 
 from perfsense.rules.inefficient_loop.awaits import AwaitCheck, AwaitSite
-from perfsense.rules.inefficient_loop.common import Calls, Hit
+from perfsense.rules.inefficient_loop.common import Calls, Hit, last_names
+from perfsense.rules.inefficient_loop.js_checks import FINDERS
 from perfsense.rules.inefficient_loop.joins import JoinCheck, Scan
 from perfsense.rules.inefficient_loop.scope import Scope
 from perfsense.rules.inefficient_loop.sites import Looped, ScanSite, SiteCollector
 from perfsense.scanner.engine.rule import FileContext
 
 _local = threading.local()
+ANYWHERE_PY = frozenset({"sum", "apply", "sorted"})
+CALLS = frozenset({"call", "call_expression", "new_expression"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,7 @@ def _run(ctx: FileContext) -> FileAnalysis:
         for kind in visitor.types:
             handlers.setdefault(kind, []).append(visitor.visit)
     for node in _nodes_of(scope, frozenset(handlers)):
-        for visit in handlers[node.type]:
+        for visit in handlers.get(node.type, ()):
             visit(node)
     unique: list[Hit] = []
     keys: set[tuple[str, str]] = set()
@@ -76,8 +79,35 @@ def _run(ctx: FileContext) -> FileAnalysis:
 
 
 def _nodes_of(scope: Scope, types: frozenset[str]) -> list:
-    """The nodes of the given types, in document order, found by a tree-sitter query (in C)."""
-    return scope.find(scope.ctx.root, types)
+    """The nodes the checks look at, in document order: every node of `types` that meets
+    a loop, and the few calls that matter outside loops (`sorted(x)[0]`, `sum(x, [])`,
+    `.apply(axis=1)`, calls that may compile or clone constant data, `find`-like scans),
+    picked from the file's call facts."""
+    found = {node.id: node for node in scope.find(scope.ctx.root, types, in_loops=True)}
+    family = "python" if scope.py else "javascript"
+    names = last_names(scope.ctx.catalogs, family, ("compile", "clone"), ("parse", "loads"))
+    wanted = None if names is None else names | (ANYWHERE_PY if scope.py else FINDERS)
+    source = scope.ctx.source
+    for call in scope.ctx.facts.calls:
+        if wanted is not None and call.name not in wanted:
+            continue
+        node = scope.ctx.root.descendant_for_byte_range(_byte(source, call.span.start), _byte(source, call.span.end))
+        if node is None or node.type not in CALLS:
+            continue
+        found.setdefault(node.id, node)
+        parent = node.parent
+        if scope.py and call.name == "sorted" and parent is not None and parent.type == "subscript":
+            found.setdefault(parent.id, parent)
+    return sorted(found.values(), key=lambda n: (n.start_byte, -n.end_byte))
+
+
+def _byte(source, position) -> int:
+    """Byte offset of a (line, code-point column) position."""
+    start = source.line_starts[position.line] if position.line < len(source.line_starts) else len(source.data)
+    raw = source.data[start:start + position.column * 4]
+    if raw[:position.column].isascii():
+        return start + position.column
+    return start + len(raw.decode("utf-8", "replace")[:position.column].encode("utf-8", "surrogatepass"))
 
 
 def context_name(ctx_facts, span) -> str:

@@ -178,3 +178,30 @@ def _pattern_sets(catalogs: Catalogs) -> dict[tuple[str, str], PatternSet]:
             entry = catalog(catalogs, fam).get(key, []) or []
             out[(fam, key)] = PatternSet(list(entry))
     return out
+
+
+def last_names(catalogs: Catalogs, language: str, keys: tuple[str, ...], extra: tuple[str, ...] = ()) \
+        -> frozenset[str] | None:
+    """The last names (`compile` for `re.compile`) of the catalog's patterns under `keys`:
+    a call whose callee ends otherwise cannot match. None when a pattern ends in `*`."""
+    def build(cats: Catalogs) -> frozenset[str] | None:
+        names = set(extra)
+        for key in keys:
+            for pattern in catalog(cats, language).get(key, []) or []:
+                last = str(pattern).rsplit(".", 1)[-1].rsplit("/", 1)[-1].rstrip("()")
+                if "*" in last:
+                    return None
+                names.add(last)
+        return frozenset(names)
+
+    return catalogs.derived(f"loops:last:{family(language)}:{','.join(keys)}:{','.join(extra)}", build)
+
+
+def callee_name(scope: Scope, call: ts.Node) -> str:
+    """The last name of a call's callee as written (`compile` in `re.compile(…)`)."""
+    function = call.child_by_field_name("function") or call.child_by_field_name("constructor")
+    if function is None:
+        return ""
+    if function.type in ("attribute", "member_expression"):
+        function = function.child_by_field_name("attribute") or function.child_by_field_name("property")
+    return scope.text(function, 80) if function is not None else ""

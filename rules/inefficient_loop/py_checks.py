@@ -7,6 +7,8 @@ import tree_sitter as ts
 from perfsense.rules.inefficient_loop.common import (
     Calls,
     Hit,
+    callee_name,
+    last_names,
     code,
     contains,
     describe,
@@ -35,6 +37,7 @@ class PyChecks:
         self.calls = calls
         self.catalogs = catalogs
         self.out = out
+        self.interesting = last_names(catalogs, "python", ("compile", "clone"), ("sorted",))
 
     def hit(self, rule: str, node: ts.Node, message: str, key: str = "") -> None:
         self.out.append(Hit(rule, self.sc.ctx.span(node), message, key))
@@ -169,6 +172,8 @@ class PyChecks:
                          f"`sum({code(self.sc, values[0], 30)}, {self.sc.text(start)})` concatenates the "
                          f"sequences pairwise, copying the growing result for each one: O(n²) in the total "
                          f"length. Use `list(itertools.chain.from_iterable({code(self.sc, values[0], 30)}))`.")
+        if self.interesting is not None and callee_name(self.sc, node) not in self.interesting:
+            return
         callee = self.calls.callee(node)
         if callee:
             self.invariant(node, callee, values)

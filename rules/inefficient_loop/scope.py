@@ -11,6 +11,7 @@ Every walk is iterative; results are cached per node.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import tree_sitter as ts
@@ -38,6 +39,8 @@ PY_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear",
 JS_MUTATORS = frozenset({"push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "set",
                          "add", "delete", "clear", "copyWithin"})
 MAX_UP = 200
+PY_LOOPS = frozenset({"for_statement", "while_statement", "lambda"}) | PY_COMPREHENSIONS
+JS_LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"}) | FUNCTION_NODES
 PY_CHANGES = frozenset({"assignment", "augmented_assignment", "for_statement", "for_in_clause", "named_expression",
                         "as_pattern", "with_item", "function_definition", "lambda", "delete_statement", "call"})
 JS_CHANGES = frozenset({"variable_declarator", "assignment_expression", "augmented_assignment_expression",
@@ -79,19 +82,29 @@ class Scope:
         self._queries: dict[frozenset[str], ts.Query] = {}
         self._names: dict[int, frozenset[str]] = {}
         self._functions: dict[int, ts.Node] = {}
+        self._ranges: tuple[list[int], list[int]] | None = None
 
     # --- basics ----------------------------------------------------------------------
-    def find(self, node: ts.Node, types: frozenset[str]) -> list[ts.Node]:
+    def find(self, node: ts.Node, types: frozenset[str], in_loops: bool = False) -> list[ts.Node]:
         """`node` and its descendants of the given types, in document order (a tree-sitter
-        query, so the walk runs in C)."""
+        query, so the walk runs in C); with `in_loops`, only those that meet a loop."""
         compiled = self._queries.get(types)
         if compiled is None:
             grammar = language(self.ctx.source.language)
             known = [kind for kind in sorted(types) if grammar.id_for_node_kind(kind, True)]
             compiled = self._queries[types] = query(self.ctx.source.language,
                                                     "[" + " ".join(f"({k})" for k in known) + "] @node")
-        found = ts.QueryCursor(compiled).captures(node).get("node", [])
-        return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
+        if not in_loops:
+            found = ts.QueryCursor(compiled).captures(node).get("node", [])
+            return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
+        self._in_loop_range(node)
+        unique: dict[int, ts.Node] = {}
+        for start, end in zip(*self._ranges):
+            cursor = ts.QueryCursor(compiled)
+            cursor.set_byte_range(start, end)
+            for found in cursor.captures(node).get("node", []):
+                unique[found.id] = found
+        return sorted(unique.values(), key=lambda n: (n.start_byte, -n.end_byte))
 
     def text(self, node: ts.Node | None, limit: int = 200) -> str:
         return self.ctx.text(node, limit)
@@ -121,8 +134,29 @@ class Scope:
     def loops(self, node: ts.Node) -> list[LoopCtx]:
         known = self._node_loops.get(node.id)
         if known is None:
-            known = self._node_loops[node.id] = self._walk_loops(node)
+            known = self._node_loops[node.id] = self._walk_loops(node) if self._in_loop_range(node) else []
         return known
+
+    def _in_loop_range(self, node: ts.Node) -> bool:
+        """Whether some loop statement, comprehension or iteration callback contains `node`
+        (a quick test before walking up the tree)."""
+        if self._ranges is None:
+            spans = []
+            for loop in self.find(self.ctx.root, PY_LOOPS if self.py else JS_LOOPS):
+                if loop.type in FUNCTION_NODES or loop.type == "lambda":
+                    if self.callback_role(loop) != "iteration":
+                        continue
+                spans.append((loop.start_byte, loop.end_byte))
+            merged: list[list[int]] = []
+            for start, end in sorted(spans):
+                if merged and start <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], end)
+                else:
+                    merged.append([start, end])
+            self._ranges = ([m[0] for m in merged], [m[1] for m in merged])
+        starts, ends = self._ranges
+        index = bisect.bisect_right(starts, node.start_byte) - 1
+        return index >= 0 and node.end_byte <= ends[index]
 
     def _walk_loops(self, node: ts.Node) -> list[LoopCtx]:
         out: list[LoopCtx] = []

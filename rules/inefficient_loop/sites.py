@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
-from perfsense.rules.inefficient_loop.common import Calls, code, is_string, pattern_set, repeating, unwrap
+from perfsense.rules.inefficient_loop.common import (
+    Calls,
+    callee_name,
+    code,
+    is_string,
+    last_names,
+    pattern_set,
+    repeating,
+    unwrap,
+)
 from perfsense.rules.inefficient_loop.joins import Scan
 from perfsense.rules.inefficient_loop.scope import Scope
 from perfsense.scanner.catalog import Catalogs
@@ -47,6 +56,7 @@ class SiteCollector:
         self.compile_set = pattern_set(catalogs, family, "compile")
         self.clone_set = pattern_set(catalogs, family, "clone")
         self.repeated: dict[int, str] = {}
+        self.interesting = last_names(catalogs, family, ("compile", "clone"), ("parse", "loads"))
         self.looped: dict[int, Looped] = {}
 
     types = CALL_TYPES
@@ -55,12 +65,14 @@ class SiteCollector:
         if node.type not in CALL_TYPES:
             return
         scope, calls = self.sc, self.calls
+        loop = repeating(scope, node)
+        if loop is None and self.interesting is not None and callee_name(scope, node) not in self.interesting:
+            return
         fact = calls.fact(node)
         if fact is None:
             return
         args = node.child_by_field_name("arguments")
         values = [a for a in args.named_children if a.type != "comment"] if args is not None else []
-        loop = repeating(scope, node)
         if loop is not None:
             info = scope.info(loop)
             self.looped[fact.id] = Looped(
