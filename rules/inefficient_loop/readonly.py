@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import tree_sitter as ts
 
-from perfsense.rules.inefficient_loop.scope import JS_MUTATORS, PY_MUTATORS, LoopCtx, Scope, _field_of
+from perfsense.rules.inefficient_loop.dataflow import JS_MUTATORS, PY_MUTATORS, LoopCtx, _field_of
+from perfsense.rules.inefficient_loop.scope import Scope
 from perfsense.scanner.parse.walk import iter_nodes
 
 CHAIN = frozenset({"attribute", "subscript", "member_expression", "subscript_expression"})
