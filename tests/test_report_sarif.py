@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from perfsense.scanner.engine.docs import render_markdown, render_text
 from perfsense.scanner.engine.rule import Docs, Example, Rule
 from perfsense.scanner.model import (
     Category,
@@ -133,21 +134,8 @@ def test_every_rule_is_described_whether_or_not_it_fired() -> None:
         "name": "QueryInLoop",
         "shortDescription": {"text": "A database query runs once per loop iteration."},
         "fullDescription": {"text": "Finds ORM queries that run inside loops."},
-        "help": {
-            "text": "What it does\nFinds ORM queries that run inside loops.\n\n"
-                    "Why is this bad\nEach iteration pays a database round trip.\n\n"
-                    "Example\n    for user in User.objects.all():\n        print(user.profile.bio)\n\n"
-                    "Use instead\n    for user in User.objects.select_related(\"profile\"):\n"
-                    "        print(user.profile.bio)\n\nFetch the related rows in one query.\n\n"
-                    "Options\nNone.\n",
-            "markdown": "## What it does\n\nFinds ORM queries that run inside loops.\n\n"
-                        "## Why is this bad\n\nEach iteration pays a database round trip.\n\n"
-                        "## Example\n\n```python\nfor user in User.objects.all():\n"
-                        "    print(user.profile.bio)\n```\n\n"
-                        "## Use instead\n\n```python\nfor user in User.objects.select_related(\"profile\"):\n"
-                        "    print(user.profile.bio)\n```\n\nFetch the related rows in one query.\n\n"
-                        "## Options\n\nNone.\n",
-        },
+        # The rule's docs page, from engine.docs (the one source of rule documentation).
+        "help": {"text": render_text(QueryInLoop, examples=2), "markdown": render_markdown(QueryInLoop)},
         "helpUri": "https://github.com/perfsense/perfsense/blob/main/docs/rules.md#query-in-loop",
         "defaultConfiguration": {"level": "warning"},
         "properties": {"category": "n-plus-one", "tags": ["performance", "n-plus-one", "orm", "django"],
@@ -162,12 +150,15 @@ def test_rule_names_levels_and_multi_file_examples() -> None:
     assert blocking["defaultConfiguration"] == {"level": "error"}
     assert blocking["properties"] == {"category": "blocking-io",
                                       "tags": ["performance", "blocking-io"], "precision": "medium"}
-    assert blocking["help"]["markdown"] == (
-        "## What it does\n\nFinds blocking calls in async code.\n\n"
-        "## Why is this bad\n\nIt stalls the event loop.\n\n"
-        "## Example\n\n`api.ts`:\n\n```typescript\nasync function f() {\n  readFileSync(p);\n}\n```\n\n"
-        "## Use instead\n\nUse the async client.\n\n"
-        "## Options\n\n`allow`: calls to accept.\n")
+    markdown = blocking["help"]["markdown"]
+    assert markdown == render_markdown(BlockingCallInAsync)
+    for part in ("### What it does\n\nFinds blocking calls in async code.\n",
+                 "### Why is this bad\n\nIt stalls the event loop.\n",
+                 "### Example\n\n```ts\nasync function f() {\n  readFileSync(p);\n}\n```\n",
+                 "### Use instead\n\nUse the async client.\n",
+                 "### Options\n\n`allow`: calls to accept.\n"):
+        assert part in markdown
+    assert "expect" not in markdown
 
 
 def test_long_descriptions_and_many_tags_are_cut_to_githubs_limits() -> None:
@@ -363,7 +354,8 @@ def test_version_control_provenance() -> None:
     provenance = {"repositoryUri": "https://github.com/acme/shop", "revisionId": "a" * 40,
                   "branch": "refs/heads/main"}
     run = sarif(ScanResult(root=ROOT), provenance=provenance)["runs"][0]
-    assert run["versionControlProvenance"] == [provenance]
+    # %SRCROOT% is the repository top: callers with provenance give repository-relative paths.
+    assert run["versionControlProvenance"] == [{**provenance, "mappedTo": {"uriBaseId": "%SRCROOT%"}}]
     assert list(run)[2] == "versionControlProvenance"
     assert "versionControlProvenance" not in sarif(ScanResult(root=ROOT))["runs"][0]
 
