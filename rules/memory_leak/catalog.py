@@ -21,6 +21,7 @@ class Resource:
     passing: str
     complete: frozenset[str]
     fix: str
+    chain: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ def _compile(catalogs: Catalogs) -> dict[str, Compiled]:
                 release_methods=frozenset(_names(entry, "release_methods")),
                 when=tuple((str(k), str(v)) for k, v in (entry.get("when") or {}).items()),
                 passing=str(entry.get("passing", "escape")), complete=frozenset(_names(entry, "complete")),
-                fix=str(entry.get("fix", "release it when done")),
+                fix=str(entry.get("fix", "release it when done")), chain=bool(entry.get("chain", False)),
             ))
         repeating = (data.get("repeating", {}) or {}).get(family, {}) or {}
         coll = (data.get("collections", {}) or {}).get(family, {}) or {}

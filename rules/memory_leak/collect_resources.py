@@ -39,6 +39,8 @@ def collect_acquisitions(ctx: FileContext, syntax: Syntax, cat: Compiled, index:
             continue
         if res.kind == "file" and any(arg.name == "fileobj" for arg in call.args):
             continue  # wraps a file object the caller owns (`tarfile.open(fileobj=buf)`)
+        if res.chain and not _reschedules(ctx, call, node, syntax):
+            continue
         if call.func == MODULE_FUNCTION:
             out.append(Acquisition(call=call.id, resource=res.index, kind=res.kind, label=_label(node, syntax),
                                    func=call.func, handle=MODULE, released=True, escaped=False))
@@ -88,6 +90,62 @@ def _acquisition(ctx: FileContext, syntax: Syntax, index: TreeIndex, res: Resour
     return Acquisition(call=call.id, resource=res.index, kind=res.kind, label=label, func=call.func,
                        handle=handle, released=is_released, escaped=is_escaped,
                        self_releasing=self_releasing, scope=scope, event=event)
+
+
+def _reschedules(ctx: FileContext, call: Call, node: ts.Node, syntax: Syntax) -> bool:
+    """`setTimeout(tick, …)` inside `tick` (or a callback calling it), with no `return` in
+    `tick` that could end the chain (a stop flag)."""
+    facts = ctx.facts
+    names: dict[str, int] = {}
+    current: int | None = call.func
+    while current is not None and current != MODULE_FUNCTION:
+        fn = facts.functions[current]
+        if "<" not in fn.name:
+            names.setdefault(fn.name, fn.id)
+        current = fn.parent
+    args = node.child_by_field_name("arguments")
+    first = args.named_children[0] if args is not None and args.named_children else None
+    if first is None:
+        return False
+    target = text(first) if first.type == "identifier" else ""
+    if not target and first.type in syntax.functions:
+        called = {text(syntax.callee(c)) for c in _calls_under(first, syntax)}
+        target = next((n for n in names if n in called), "")
+    if target not in names:
+        return False
+    fn_node = _function_node(node, syntax, facts.functions[names[target]].span.start.line)
+    return fn_node is not None and not _has_return(fn_node, syntax)
+
+
+def _calls_under(node: ts.Node, syntax: Syntax) -> list[ts.Node]:
+    out, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        if current.type in syntax.calls:
+            out.append(current)
+        stack.extend(current.named_children)
+    return out
+
+
+def _function_node(node: ts.Node, syntax: Syntax, line: int) -> ts.Node | None:
+    parent = node.parent
+    while parent is not None:
+        if parent.type in syntax.functions and parent.start_point[0] == line:
+            return parent
+        parent = parent.parent
+    return None
+
+
+def _has_return(fn: ts.Node, syntax: Syntax) -> bool:
+    body = fn.child_by_field_name("body")
+    stack = list(body.named_children) if body is not None else []
+    while stack:
+        current = stack.pop()
+        if current.type == "return_statement":
+            return True
+        if current.type not in syntax.functions:
+            stack.extend(current.named_children)
+    return False
 
 
 def _label(node: ts.Node, syntax: Syntax) -> str:

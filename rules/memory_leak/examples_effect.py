@@ -54,6 +54,39 @@ VALID = (
           useEffect(() => store.subscribe(onSave), [store, onSave]);
         }
     """),
+    Example(title="Timeout chains that stop: a flag, or the id cleared", language="jsx", code="""
+        import { useEffect, useState } from 'react';
+
+        export function usePoll(url, ms) {
+          const [data, setData] = useState(null);
+          useEffect(() => {
+            let active = true;
+            const tick = () => {
+              if (!active) return;
+              fetch(url).then((r) => r.json()).then(setData);
+              setTimeout(tick, ms);
+            };
+            tick();
+            return () => { active = false; };
+          }, [url, ms]);
+
+          useEffect(() => {
+            let timer;
+            const beat = () => {
+              console.log('beat');
+              timer = setTimeout(beat, ms);
+            };
+            beat();
+            return () => clearTimeout(timer);
+          }, [ms]);
+
+          useEffect(() => {
+            const id = setTimeout(() => setData(null), ms);
+            return () => clearTimeout(id);
+          }, [ms]);
+          return data;
+        }
+    """),
     Example(title="Class component that releases in componentWillUnmount", language="jsx", code="""
         import { Component } from 'react';
 
@@ -104,6 +137,21 @@ INVALID = (
           }, [url]);
 
           return <p>{width} {last.length}</p>;
+        }
+    """),
+    Example(title="A timeout chain nothing stops", language="jsx", code="""
+        import { useEffect, useState } from 'react';
+
+        export function Ticker({ url }) {
+          const [price, setPrice] = useState(0);
+          useEffect(() => {
+            const poll = () => {
+              fetch(url).then((r) => r.json()).then((body) => setPrice(body.price));
+              setTimeout(poll, 5000);  // expect
+            };
+            poll();
+          }, [url]);
+          return <span>{price}</span>;
         }
     """),
     Example(title="Mount method without matching unmount", language="jsx", code="""
