@@ -9,7 +9,7 @@ import tree_sitter as ts
 from perfsense.rules.memory_leak.catalog import Compiled
 from perfsense.rules.memory_leak.handles import declared
 from perfsense.rules.memory_leak.records import Collection, Growth
-from perfsense.rules.memory_leak.syntax import Syntax, text, up
+from perfsense.rules.memory_leak.syntax import Syntax, bound_names, text, up
 from perfsense.rules.memory_leak.tree_index import TreeIndex
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.model import MODULE_FUNCTION, FileFacts, Value
@@ -107,7 +107,7 @@ def _shadowed(facts: FileFacts, func: int, name: str, ref: ts.Node, syntax: Synt
         fn = facts.functions[current]
         if name in fn.params:
             return True
-        if any(b.func == current and b.name == name for b in facts.bindings):
+        if (current, name) in bound_names(facts):
             return not _declares_global(ref, name)
         current = fn.parent
     return False

@@ -16,7 +16,7 @@ from perfsense.rules.memory_leak.records import (
     Acquisition,
     Effect,
 )
-from perfsense.rules.memory_leak.syntax import Syntax, norm, root_name, text
+from perfsense.rules.memory_leak.syntax import Syntax, bound_names, norm, root_name, text
 from perfsense.rules.memory_leak.tree_index import TreeIndex, outermost_function
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Call, FileFacts
@@ -177,19 +177,12 @@ def _completes(receiver: str, res: Resource) -> str | None:
 def _paired(index: TreeIndex, syntax: Syntax, res: Resource, receiver: str, event: str | None,
             start: int, end: int) -> bool:
     """A removal on the same receiver (and event, when both are literal)."""
-    if not receiver:
+    if not receiver or index.releases is None:
         return False
-    for call in index.calls_in(start, end):
-        callee = syntax.callee(call)
-        if callee is None or callee.type not in syntax.members:
+    for place in index.releases.by_receiver.get(receiver, ()):
+        if place.name not in res.release_methods or not (start <= place.start and place.end <= end):
             continue
-        obj, prop = syntax.member_parts(callee)
-        if prop not in res.release_methods or norm(text(obj)) != receiver:
-            continue
-        args = call.child_by_field_name("arguments")
-        first = args.named_children[0] if args is not None and args.named_children else None
-        literal = text(first).strip("'\"`") if first is not None and first.type == "string" else None
-        if event is None or literal is None or literal == event or first is None:
+        if event is None or place.first is None or place.first in ("", event):
             return True
     return False
 
@@ -208,7 +201,7 @@ def _scope(facts: FileFacts, call: Call, receiver: ts.Node | None, syntax: Synta
         fn = facts.functions[func]
         if root in fn.params:
             return "param"
-        if any(b.func == func and b.name == root for b in facts.bindings):
+        if (func, root) in bound_names(facts):
             return "local"
         func = fn.parent
     if root in JS_GLOBAL_TARGETS or root.startswith("$"):

@@ -113,35 +113,26 @@ def _names(node: ts.Node) -> list[ts.Node]:
 
 def released(index: TreeIndex, syntax: Syntax, res: Resource, names: list[str], start: int, end: int) -> bool:
     """A release of any of `names` between byte offsets start and end."""
-    if not names:
+    rel = index.releases
+    if not names or rel is None:
         return False
-    patterns = [word(n) for n in names]
-    norms = {norm(n) for n in names}
-    for call in index.calls_in(start, end):
-        callee = syntax.callee(call)
-        if callee is None:
-            continue
-        callee_text = norm(text(callee))
-        if callee_text in norms:  # `unsubscribe()` returned by `.subscribe(...)` / `.on(...)`
-            return True
-        last = callee_text.rsplit(".", 1)[-1]
-        if last in res.release:
-            args = text(call.child_by_field_name("arguments"))
-            if any(p.search(norm(args)) for p in patterns):
-                return True
-        if last in res.release_methods and "." in callee_text:
-            receiver = callee_text.rsplit(".", 1)[0]
-            if any(p.search(receiver) for p in patterns):
-                return True
-    for member in index.members:  # `atexit.register(fh.close)`, `done(tasks.discard)`
-        if start <= member.start_byte and member.end_byte <= end:
-            obj, prop = syntax.member_parts(member)
-            if prop in res.release_methods and any(p.search(norm(text(obj))) for p in patterns):
-                return True
-    if res.kind != "tempfile":
-        for value in index.with_values:
-            if start <= value.start_byte and value.end_byte <= end and any(
-                    p.search(norm(text(value))) for p in patterns):
+    for name in names:
+        pattern = word(name)
+        handle = norm(name)
+        for place in rel.candidates(name):
+            if not (start <= place.start and place.end <= end):
+                continue
+            if place.kind == "callee":  # `unsubscribe()` returned by `.subscribe(...)` / `.on(...)`
+                if place.subject == handle:
+                    return True
+                continue
+            if place.kind == "fn" and place.name not in res.release:
+                continue
+            if place.kind in ("method", "member") and place.name not in res.release_methods:
+                continue
+            if place.kind == "with" and res.kind == "tempfile":
+                continue
+            if pattern.search(place.subject):
                 return True
     return False
 

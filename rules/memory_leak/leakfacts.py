@@ -6,6 +6,7 @@ from perfsense.rules.memory_leak.collect_collections import collect_collections
 from perfsense.rules.memory_leak.collect_registries import attr_evictions
 from perfsense.rules.memory_leak.collect_resources import collect_acquisitions, collect_effects
 from perfsense.rules.memory_leak.records import LeakFacts
+from perfsense.rules.memory_leak.release_index import build_release_index
 from perfsense.rules.memory_leak.syntax import syntax_for, use_source
 from perfsense.rules.memory_leak.tree_index import build_index
 from perfsense.scanner.engine.rule import FileContext
@@ -22,6 +23,7 @@ def collect_leak_facts(ctx: FileContext) -> LeakFacts:
     use_source(ctx.source.data)
     cat = compiled(ctx.catalogs, ctx.language)
     index = build_index(ctx, syntax)
+    index.releases = build_release_index(index, syntax, cat)
     acquisitions = collect_acquisitions(ctx, syntax, cat, index)
     effects = collect_effects(ctx, syntax, cat, index) if ctx.language != "python" else []
     collections, growths = collect_collections(ctx, syntax, cat, index)

@@ -119,3 +119,13 @@ def root_name(node: ts.Node, syntax: Syntax) -> str:
         else:
             return ""
     return ""
+
+
+_bound: list[object] = [None, frozenset()]  # (facts, {(function id, name)}) of the current file
+
+
+def bound_names(facts) -> frozenset[tuple[int, str]]:
+    """(function, name) of every binding in the file, computed once per file."""
+    if _bound[0] is not facts:
+        _bound[0], _bound[1] = facts, frozenset((b.func, b.name) for b in facts.bindings)
+    return _bound[1]  # type: ignore[return-value]

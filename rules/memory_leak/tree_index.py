@@ -22,6 +22,7 @@ class TreeIndex:
     call_nodes: list[ts.Node] = field(default_factory=list)
     with_values: list[ts.Node] = field(default_factory=list)  # Python `with` item values
     jsx_owners: set[Span] = field(default_factory=set)  # spans of functions holding JSX
+    releases: object = None  # ReleaseIndex, built once the catalog is known
 
     def refs(self, name: str, start: int, end: int) -> list[ts.Node]:
         return [n for n in self.identifiers.get(name, ()) if start <= n.start_byte and n.end_byte <= end]
