@@ -12,7 +12,7 @@ from perfsense.rules.memory_leak.records import Acquisition
 from perfsense.scanner.callgraph import CallGraph
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import FileFacts
-from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity
+from perfsense.scanner.model import Category, Confidence, Finding, Severity
 from perfsense.scanner.project import FunctionRef
 
 EFFECT_SCOPES = frozenset({"module", "global", "param"})
@@ -120,7 +120,7 @@ class EffectWithoutCleanup(CollectsLeakFacts, ProjectRule):
                     call = facts.calls[edge.call]
                     helper = project.display_name(edge.callee)
                     target = project.files[site.path].calls[site.call]
-                    chain = self._chain(graph, edge.callee, site)
+                    chain = graph.chain(edge.callee, site, "acquires it here")
                     yield self.make(
                         path=path, span=call.span, chain=chain, context=project.display_name(FunctionRef(path, func)),
                         message=f"`{helper}()` in {where} reaches `{site.label}` ({site.path}:"
@@ -128,19 +128,6 @@ class EffectWithoutCleanup(CollectsLeakFacts, ProjectRule):
                                 f"component and every mount adds another; have `{helper}` return a function "
                                 "that releases it and return that from the effect.")
                     break
-
-    @staticmethod
-    def _chain(graph: CallGraph, start: FunctionRef, site) -> list[ChainStep]:
-        project = graph.project
-        steps = []
-        hops = graph.witness(start, site)
-        for index, hop in enumerate(hops):
-            call = project.files[hop.function.path].calls[hop.call]
-            name = project.display_name(hop.function)
-            text = (f"`{name}()` calls `{project.display_name(hops[index + 1].function)}()`"
-                    if index + 1 < len(hops) else f"`{name}()` acquires it here: `{site.label}`")
-            steps.append(ChainStep(location=Location(hop.function.path, call.span), message=text))
-        return steps
 
 
 def _a(what: str) -> str:
