@@ -58,11 +58,13 @@ def suppressions(finding: Finding, source: SourceFile) -> list[Action]:
         edit = Edit(Span(at, at), f"  {prefix} perfsense: ignore[{rid}]")
         if _is_comment(source, edit, line, len(text) + 2):
             out.append(Action(f"Suppress `{rid}` on this line (perfsense)", (edit,)))
+    if same is not None:
+        return out  # one directive per line is enough
     above = source.line_text(line - 1) if line > 0 else ""
     above_match = _DIRECTIVE.search(above) if above.lstrip().startswith(prefix) else None
     if above_match is not None:
         edit = _extend(line - 1, above_match, rid)
-        if edit is not None and same is None:
+        if edit is not None:
             out.append(Action(f"Add `{rid}` to the perfsense suppression above", (edit,)))
         return out
     indent = text[: len(text) - len(text.lstrip())]

@@ -258,7 +258,10 @@ def serve(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087, verbose:
 
 
 def _prepare_processes() -> None:
-    """Index workers start from a clean process (forkserver), never forked from a threaded server."""
+    """Index workers start from a clean process (forkserver), never forked from a threaded server,
+    and never with the working directory (the user's repository) on their sys.path: they
+    start as `python -c …`, which would put it first."""
+    os.environ["PYTHONSAFEPATH"] = "1"
     try:
         multiprocessing.set_start_method("forkserver", force=True)
         multiprocessing.set_forkserver_preload(["perfsense.scanner.engine.runner"])
