@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import networkx as nx
-
 from perfsense.scanner.effects import EffectKind, effect_kinds
 from perfsense.scanner.facts.model import Call, FileFacts
 from perfsense.scanner.project import FunctionRef, Project
@@ -48,10 +46,12 @@ class Hop:
 
 class CallGraph:
     def __init__(self, project: Project, catalogs: object, kinds: Iterable[EffectKind] | None = None) -> None:
+        import networkx as nx  # imported here: the warm (cached) scan never builds a graph
+
         self.project = project
         self.catalogs = catalogs
         self.kinds = list(kinds if kinds is not None else effect_kinds())
-        self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self.graph = nx.MultiDiGraph()
         self.direct: dict[FunctionRef, list[EffectSite]] = {}
         self._reach: dict[tuple[FunctionRef, str], dict[EffectSite, tuple[int, Edge | None]]] = {}
         for path in sorted(project.files):
@@ -61,8 +61,7 @@ class CallGraph:
     # --- building --------------------------------------------------------------------
     def _add_file(self, facts: FileFacts) -> None:
         path = facts.path
-        for fn in facts.functions:
-            self.graph.add_node(FunctionRef(path, fn.id))
+        self.graph.add_nodes_from(FunctionRef(path, fn.id) for fn in facts.functions)
         for fn in facts.functions:
             if fn.callback_of is None:
                 continue
@@ -76,9 +75,9 @@ class CallGraph:
                 for label in kind.detect(self.project, facts, call, self.catalogs):
                     self.direct.setdefault(caller, []).append(EffectSite(kind.name, path, call.id, label))
             target = self.project.function(call.callee, path, call.func)
-            offloaded = self._offloads(facts, call)
             if target is not None:
                 self._edge(Edge(caller, target, call.id, "call"))
+            refs = []
             for arg in call.args:
                 if arg.value is None or arg.function is not None:
                     continue
@@ -86,6 +85,10 @@ class CallGraph:
                     continue
                 ref = self.project.function(arg.value, path, call.func)
                 if ref is not None:
+                    refs.append(ref)
+            if refs:
+                offloaded = self._offloads(facts, call)
+                for ref in refs:
                     self._edge(Edge(caller, ref, call.id, "reference", offloaded))
 
     def _edge(self, edge: Edge) -> None:
@@ -141,6 +144,8 @@ class CallGraph:
 
     # --- propagation -----------------------------------------------------------------
     def propagate(self) -> None:
+        import networkx as nx
+
         self._reach = {}
         condensed = nx.condensation(self.graph)
         members = condensed.graph["mapping"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class Category(str, enum.Enum):
@@ -43,14 +44,14 @@ class Confidence(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Position:
+class Position(NamedTuple):
+    """A place in a file (a tuple: compact to pickle, ordered by line then column)."""
+
     line: int  # 0-based
     column: int  # 0-based, Unicode code points
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Span:
+class Span(NamedTuple):
     start: Position
     end: Position
 

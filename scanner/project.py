@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from perfsense.scanner.facts.jsvalues import module_root
 from perfsense.scanner.facts.model import (
@@ -26,8 +26,7 @@ MAX_DEPTH = 6
 SELF_ROOTS = frozenset({"self", "this", "cls"})
 
 
-@dataclass(frozen=True, slots=True)
-class FunctionRef:
+class FunctionRef(NamedTuple):
     path: str
     id: int
 
@@ -43,13 +42,14 @@ class Project:
         self._classes: dict[str, dict[str, ClassFact]] = {}
         self._module_values: dict[str, dict[str, list[Value | None]]] = {}
         self._imports: dict[str, dict[str, Value]] = {}
-        self._memo: dict[tuple[str, int, str], Value] = {}
+        self._memo: dict[tuple, object] = {}  # resolution results; cleared when a file changes
         for facts in files.values():
             self._add(facts)
 
     # --- indexing --------------------------------------------------------------------
     def _add(self, facts: FileFacts) -> None:
         path = facts.path
+        self._memo.clear()
         self.files[path] = facts
         if facts.language == "python":
             self.py_modules.setdefault(facts.module, []).append(path)
@@ -106,18 +106,41 @@ class Project:
 
     def split_python(self, dotted: str, near: str = "") -> tuple[str, list[str]] | None:
         """`app.db.SessionLocal` -> (path of app.db, ["SessionLocal"])."""
-        parts = dotted.split(".")
-        if parts[0] not in self.py_tops:
+        top = dotted.split(".", 1)[0]
+        if top not in self.py_tops:
             return None
+        key = ("split", dotted, near)
+        if key in self._memo:
+            return self._memo[key]  # type: ignore[return-value]
+        parts = dotted.split(".")
+        found = None
         for cut in range(len(parts), 0, -1):
             path = self.module_file(".".join(parts[:cut]), near)
             if path is not None:
-                return path, parts[cut:]
-        return None
+                found = path, parts[cut:]
+                break
+        self._memo[key] = found
+        return found
 
     # --- resolution ------------------------------------------------------------------
     def resolve(self, value: Value, path: str, func: int | None = None, depth: int = 0) -> Value:
         """Follow a value's root into the module (or class) that defines it."""
+        if depth == 0:
+            context = self._class_key(path, func) if value.root in SELF_ROOTS else None
+            key = ("resolve", path, context, value)
+            found = self._memo.get(key)
+            if found is None:
+                found = self._memo[key] = self._resolve(value, path, func, 0)
+            return found  # type: ignore[return-value]
+        return self._resolve(value, path, func, depth)
+
+    def _class_key(self, path: str, func: int | None) -> str | None:
+        if func is None:
+            return None
+        cls = self.enclosing_class(path, func)
+        return cls.qualname if cls is not None else None
+
+    def _resolve(self, value: Value, path: str, func: int | None, depth: int) -> Value:
         if depth > MAX_DEPTH:
             return value
         root = value.root
@@ -203,6 +226,12 @@ class Project:
 
     # --- classes and functions -------------------------------------------------------
     def enclosing_class(self, path: str, func: int) -> ClassFact | None:
+        key = ("class", path, func)
+        if key not in self._memo:
+            self._memo[key] = self._enclosing_class(path, func)
+        return self._memo[key]  # type: ignore[return-value]
+
+    def _enclosing_class(self, path: str, func: int) -> ClassFact | None:
         facts = self.files.get(path)
         if facts is None:
             return None
@@ -213,8 +242,14 @@ class Project:
             return None
         return self._classes[path].get(current.class_name or "")
 
-    def class_chain(self, path: str, cls: ClassFact) -> Iterator[tuple[ClassFact, str]]:
+    def class_chain(self, path: str, cls: ClassFact) -> list[tuple[ClassFact, str]]:
         """The class and its project base classes (breadth first, each once)."""
+        key = ("chain", path, cls.qualname)
+        if key not in self._memo:
+            self._memo[key] = list(self._class_chain(path, cls))
+        return self._memo[key]  # type: ignore[return-value]
+
+    def _class_chain(self, path: str, cls: ClassFact) -> Iterator[tuple[ClassFact, str]]:
         seen: set[tuple[str, str]] = set()
         queue = [(cls, path)]
         while queue and len(seen) < 16:
@@ -252,11 +287,21 @@ class Project:
 
     def function(self, value: Value, path: str, func: int | None = None) -> FunctionRef | None:
         """The project function a callee value reaches, if any."""
+        if not self._may_be_project(value.root):
+            return None
         resolved = self.resolve(value, path, func)
         root = resolved.root
         if root.startswith(("./", "..")) or root.split(".", 1)[0] in self.py_tops:
             return self._function_of(resolved)
         return None
+
+    def _may_be_project(self, root: str) -> bool:
+        """Cheap test: can a value with this root name something defined in the project?"""
+        if root in SELF_ROOTS:
+            return True
+        if root.startswith(("./", "..")):
+            return ":" in root
+        return root.split(".", 1)[0] in self.py_tops
 
     def _function_of(self, value: Value) -> FunctionRef | None:
         steps = value.steps

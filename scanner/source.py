@@ -9,7 +9,6 @@ import bisect
 import codecs
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from perfsense.scanner.model import Position, SkipReason, Span
 
@@ -35,10 +34,11 @@ SNIFF_BYTES = 8192
 
 def language_of(path: str) -> str | None:
     """The language perfsense analyses a file as, or None when it is not a source file."""
-    name = PurePosixPath(path).name.lower()
-    if name.endswith((".d.ts", ".d.mts", ".d.cts")):
+    name = path[path.rfind("/") + 1:].lower()
+    dot = name.rfind(".")
+    if dot <= 0 or name.endswith((".d.ts", ".d.mts", ".d.cts")):
         return None
-    return LANGUAGE_BY_SUFFIX.get(PurePosixPath(name).suffix)
+    return LANGUAGE_BY_SUFFIX.get(name[dot:])
 
 
 def is_js(language: str) -> bool:
@@ -102,6 +102,8 @@ class SourceFile:
     language: str
     data: bytes = b""  # UTF-8 encoding of text, what the parser reads
     line_starts: list[int] = field(default_factory=list)  # byte offsets
+    # ASCII without lone CRs: the parser's (row, byte column) are already our positions.
+    simple: bool = False
 
     def __post_init__(self) -> None:
         if not self.data:
@@ -110,6 +112,8 @@ class SourceFile:
             starts = [0]
             starts.extend(m.end() for m in _LINE_BREAK.finditer(self.data))
             self.line_starts = starts
+        data = self.data
+        self.simple = data.isascii() and data.count(b"\r") == data.count(b"\r\n")
 
     @property
     def line_count(self) -> int:
@@ -130,6 +134,13 @@ class SourceFile:
     def span(self, start_byte: int, end_byte: int) -> Span:
         return Span(self.position(start_byte), self.position(end_byte))
 
+    def node_span(self, node: object) -> Span:
+        """Span of a tree-sitter node (fast when the parser's points are already right)."""
+        if self.simple:
+            (line, col), (end_line, end_col) = node.start_point, node.end_point  # type: ignore[attr-defined]
+            return Span(Position(line, col), Position(end_line, end_col))
+        return self.span(node.start_byte, node.end_byte)  # type: ignore[attr-defined]
+
     def line_text(self, line: int) -> str:
         """The text of a 0-based line without its line break ('' when out of range)."""
         if not 0 <= line < len(self.line_starts):
@@ -140,6 +151,8 @@ class SourceFile:
 
     def byte_text(self, start: int, end: int, limit: int = 200) -> str:
         """Source text between two byte offsets, shortened to `limit` characters."""
+        if end - start <= limit:
+            return self.data[start:end].decode("utf-8", "replace")
         text = self.data[start:min(end, start + limit * 4)].decode("utf-8", "replace")
         if len(text) > limit or end - start > limit * 4:
             return text[: limit - 1] + "…"

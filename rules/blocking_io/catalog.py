@@ -49,13 +49,49 @@ def _compile(catalogs: Catalogs) -> dict[str, list[Group]]:
     return out
 
 
+def _names(catalogs: Catalogs) -> dict[str, tuple[frozenset[str], tuple[str, ...], bool]]:
+    """Per family: called names that can block, name suffixes from globs (`*Sync`), and
+    whether any receiver group blocks on every method (then no name filter applies)."""
+    out = {}
+    for family, groups in catalogs.derived("blocking", _compile).items():
+        names: set[str] = set()
+        suffixes: set[str] = set()
+        any_method = False
+        for group in groups:
+            for pattern in list(group.calls.exact) + [p for p, _r in group.calls.globs]:
+                last = pattern.rsplit(".", 1)[-1]
+                if last.endswith("*"):
+                    any_method = True  # `pkg.*`: any called name
+                elif "*" in last:
+                    suffixes.add(last.rsplit("*", 1)[-1])
+                else:
+                    names.add(last)
+            if group.receivers:
+                if group.methods is None:
+                    any_method = True
+                else:
+                    names.update(group.methods)
+        out[family] = (frozenset(names), tuple(suffixes), any_method)
+    return out
+
+
+def might_block(call: Call, family: str, catalogs: Catalogs) -> bool:
+    """A cheap first test on the called name, before any resolution."""
+    names, suffixes, any_method = catalogs.derived("blocking-names", _names)[family]
+    name = call.name
+    return any_method or name in names or (bool(suffixes) and name.endswith(suffixes))
+
+
 def family_of(language: str) -> str:
     return "python" if language == "python" else "javascript"
 
 
 def match_blocking(project: Project, facts: FileFacts, call: Call, catalogs: Catalogs) -> Blocking | None:
     """The catalog entry a call matches, if it blocks."""
-    groups = catalogs.derived("blocking", _compile)[family_of(facts.language)]
+    family = family_of(facts.language)
+    if not might_block(call, family, catalogs):
+        return None
+    groups = catalogs.derived("blocking", _compile)[family]
     resolved = project.resolve(call.callee, facts.path, call.func)
     text = resolved.text
     name = call.name

@@ -7,6 +7,8 @@ parameters, imports, module-level names) and returns the frozen FileFacts.
 """
 from __future__ import annotations
 
+import sys
+
 from dataclasses import dataclass, field
 
 import tree_sitter as ts
@@ -186,6 +188,8 @@ class FactsBuilder:
 
     def collect_comments(self, source: SourceFile, root: ts.Node) -> None:
         """Comments that mention perfsense (suppressions), wherever they sit in the tree."""
+        if b"perfsense" not in source.data:
+            return
         for _name, node in captures(source.language, "(comment) @comment", root):
             raw = node.text or b""
             if b"perfsense" not in raw:
@@ -254,7 +258,7 @@ class FactsBuilder:
         """Module-qualified name of a top-level definition (`pkg.mod.f`, JS `./src/db:f`)."""
         if not self.module:
             return name
-        return f"{self.module}{self.module_separator}{name}"
+        return sys.intern(f"{self.module}{self.module_separator}{name}")
 
     @property
     def module_separator(self) -> str:

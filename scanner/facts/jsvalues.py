@@ -1,6 +1,8 @@
 """JavaScript/TypeScript expressions -> raw values, compact argument texts, patterns."""
 from __future__ import annotations
 
+import sys
+
 import posixpath
 
 import tree_sitter as ts
@@ -185,6 +187,10 @@ def module_root(module: str, name: str | None) -> Value:
 
 
 def _text(node: ts.Node | None, src: SourceFile, limit: int = 200) -> str:
+    """Source text of a node; short names are interned (they repeat, and pickle shares them)."""
     if node is None:
         return ""
-    return src.byte_text(node.start_byte, node.end_byte, limit)
+    start, end = node.start_byte, node.end_byte
+    if end - start <= 40:
+        return sys.intern(src.data[start:end].decode("utf-8", "replace"))
+    return src.byte_text(start, end, limit)

@@ -10,13 +10,12 @@ local single assignments (substituted), and through parameter annotations (`T()`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from perfsense.scanner.model import Span
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One step from a root: `.name`, a call `()` (on `.name` when given), `[]`, or `[*]`
     (an element of an iterated collection)."""
 
@@ -26,8 +25,7 @@ class Step:
     index: bool = False  # `[]` subscript; with name "*" an element of an iteration
 
 
-@dataclass(frozen=True, slots=True)
-class Value:
+class Value(NamedTuple):
     root: str
     steps: tuple[Step, ...] = ()
 
@@ -79,8 +77,7 @@ def _step_text(step: Step, with_args: bool) -> str:
 MODULE_FUNCTION = 0  # index of the pseudo-function holding module-level code
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Function:
+class Function(NamedTuple):
     id: int
     name: str  # "pay_order", "<lambda>", "<module>"
     qualname: str  # within the module: "OrderViewSet.get_queryset"; "" for the module
@@ -100,8 +97,7 @@ class Function:
     exported: bool = False  # JS export / module.exports; Python: module-level public
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Loop:
+class Loop(NamedTuple):
     id: int
     func: int
     kind: str  # for | while | do | comprehension | for-in | for-of | callback
@@ -116,8 +112,7 @@ class Loop:
     breaks: bool = False  # body has break/return (may stop after the first item)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Arg:
+class Arg(NamedTuple):
     name: str | None  # keyword name, None for positional
     text: str  # compact text
     value: Value | None = None  # for names, attributes and calls
@@ -125,8 +120,7 @@ class Arg:
     function: int | None = None  # Function.id when the argument is an inline function
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Call:
+class Call(NamedTuple):
     id: int
     func: int  # enclosing Function.id
     span: Span  # the whole call expression
@@ -146,8 +140,7 @@ class Call:
         return self.callee.root.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Binding:
+class Binding(NamedTuple):
     """`name = value` (also `with v as name`, `for name in …`) inside a function."""
 
     func: int
@@ -158,8 +151,7 @@ class Binding:
     kind: str = "assign"  # assign | augmented | with | for | param | import | def | class
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Import:
+class Import(NamedTuple):
     local: str  # the name bound in this file ("" for side-effect imports)
     module: str  # absolute Python module, or the JS specifier ("./db", "lodash")
     name: str | None  # imported member; None for the module itself, "default", "*"
@@ -169,8 +161,7 @@ class Import:
     func: int = MODULE_FUNCTION
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Export:
+class Export(NamedTuple):
     name: str  # exported name ("default" for default exports)
     local: str | None = None  # local binding exported
     source: str | None = None  # module re-exported from
@@ -178,8 +169,7 @@ class Export:
     span: Span | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ClassFact:
+class ClassFact(NamedTuple):
     name: str
     qualname: str
     span: Span
@@ -191,8 +181,7 @@ class ClassFact:
     exported: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Comment:
+class Comment(NamedTuple):
     line: int
     text: str
     own_line: bool  # nothing but the comment on its line

@@ -6,6 +6,7 @@ import builtins
 import tree_sitter as ts
 
 from perfsense.scanner.facts.builder import ArgRec, ClassRec, FactsBuilder, RawValue
+from perfsense.scanner.facts.driver import Driver, interesting
 from perfsense.scanner.facts.handlers import python_handler
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Import, Step, Value
 from perfsense.scanner.facts.pyvalues import (
@@ -19,7 +20,10 @@ from perfsense.scanner.facts.pyvalues import (
 from perfsense.scanner.source import SourceFile
 
 ITERATION_BUILTINS = frozenset({"map", "filter"})
-LOOP_STATEMENTS = frozenset({"for_statement", "while_statement"})
+NODE_TYPES = ("function_definition", "lambda", "class_definition", "for_statement", "while_statement",
+              "list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression",
+              "break_statement", "return_statement", "yield", "call", "assignment", "augmented_assignment",
+              "with_item", "named_expression", "import_statement", "import_from_statement", "ERROR")
 _BUILTINS = frozenset(dir(builtins))
 
 
@@ -36,10 +40,9 @@ class _Walker:
         self.src = source
         self.b = builder
         self.call_ids: dict[int, int] = {}  # node.id of call -> Call id
-        self.class_stack: dict[int, ClassRec] = {}  # node.id of class body -> record
 
     def span(self, node: ts.Node):
-        return self.src.span(node.start_byte, node.end_byte)
+        return self.src.node_span(node)
 
     def text(self, node: ts.Node, limit: int = 200) -> str:
         return self.src.byte_text(node.start_byte, node.end_byte, limit)
@@ -49,25 +52,13 @@ class _Walker:
         whole = self.span(root)
         self.b.add_function(name="<module>", qualname="", kind="module", is_async=False, span=whole,
                             header=whole, parent=None)
-        # (node, function id, loop id, class record or None, qualname prefix)
-        stack: list[tuple[ts.Node, int, int | None, ClassRec | None, str]] = [
-            (root, MODULE_FUNCTION, None, None, "")
-        ]
-        while stack:
-            node, func, loop, cls, prefix = stack.pop()
-            handler = getattr(self, "on_" + node.type, None)
-            if handler is not None:
-                children = handler(node, func, loop, cls, prefix)
-                if children is not None:
-                    stack.extend(reversed(children))
-                    continue
-            stack.extend((child, func, loop, cls, prefix) for child in reversed(node.named_children))
+        self.driver = Driver(root)
+        handlers = {kind: getattr(self, "on_" + kind) for kind in NODE_TYPES}
+        self.driver.run(interesting("python", root, NODE_TYPES), handlers)
 
     # --- definitions -----------------------------------------------------------------
-    def on_decorated_definition(self, node, func, loop, cls, prefix):
-        return None  # decorators are read by the definition; walk children normally
-
-    def on_function_definition(self, node, func, loop, cls, prefix):
+    def on_function_definition(self, node, ctx):
+        func, cls, prefix = ctx.func, ctx.cls, ctx.prefix
         name_node = node.child_by_field_name("name")
         name = self.text(name_node) if name_node else "<function>"
         is_async = bool(node.children) and node.children[0].type == "async"
@@ -91,13 +82,9 @@ class _Walker:
         if func == MODULE_FUNCTION and not name.startswith("_"):
             rec.exported = True
         rec.handler = python_handler(self.b, rec, node, self.src)
-        children = []
-        params = node.child_by_field_name("parameters")
-        if params is not None:  # defaults and annotations run in the enclosing scope
-            children.append((params, func, loop, cls, prefix))
-        if body is not None:
-            children.append((body, rec.id, None, None, f"{prefix}{name}."))
-        return children
+        if body is not None:  # defaults, annotations and decorators run in the enclosing scope
+            self.driver.push(ctx.inner(body.start_byte, node.end_byte, func=rec.id, loop=None, cls=None,
+                                       prefix=f"{prefix}{name}."))
 
     def _parameters(self, rec, params: ts.Node | None) -> None:
         if params is None:
@@ -116,7 +103,8 @@ class _Walker:
             if type_node is not None:
                 rec.param_types.append((name, _type_name(type_node, self.src)))
 
-    def on_lambda(self, node, func, loop, cls, prefix):
+    def on_lambda(self, node, ctx):
+        func, prefix = ctx.func, ctx.prefix
         rec = self.b.add_function(
             name="<lambda>", qualname=f"{prefix}<lambda>", kind="lambda", is_async=False,
             span=self.span(node), header=self.span(node), parent=func,
@@ -136,9 +124,11 @@ class _Walker:
                 func=rec.id, kind="callback", is_async=False, span=rec.span, header=rec.header,
                 parent=call_rec.loop, iter_text=call_rec.args[1].text if len(call_rec.args) > 1 else "",
                 iterable=iterable, targets=rec.params[:1]).id
-        return [(body, rec.id, inner_loop, None, prefix)] if body is not None else []
+        if body is not None:
+            self.driver.push(ctx.inner(body.start_byte, node.end_byte, func=rec.id, loop=inner_loop, cls=None))
 
-    def on_class_definition(self, node, func, loop, cls, prefix):
+    def on_class_definition(self, node, ctx):
+        func, prefix = ctx.func, ctx.prefix
         name_node = node.child_by_field_name("name")
         name = self.text(name_node) if name_node else "<class>"
         rec = ClassRec(name=name, qualname=f"{prefix}{name}", span=self.span(node))
@@ -156,16 +146,12 @@ class _Walker:
         self.b.classes.append(rec)
         self.b.bind(func, name, None, self.span(name_node or node), kind="class")
         body = node.child_by_field_name("body")
-        children = []
-        if supers is not None:
-            children.append((supers, func, loop, cls, prefix))
         if body is not None:
-            self.class_stack[body.id] = rec
-            children.append((body, func, loop, rec, f"{prefix}{name}."))
-        return children
+            self.driver.push(ctx.inner(body.start_byte, node.end_byte, cls=rec, prefix=f"{prefix}{name}."))
 
     # --- loops -----------------------------------------------------------------------
-    def on_for_statement(self, node, func, loop, cls, prefix):
+    def on_for_statement(self, node, ctx):
+        func, loop = ctx.func, ctx.loop
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         body = node.child_by_field_name("body")
         header_end = body.start_byte if body is not None else node.end_byte
@@ -180,16 +166,11 @@ class _Walker:
         for name in rec.targets:
             element = rec.iterable.value.extend(Step("*", index=True)) if rec.iterable else None
             self.b.bind(func, name, RawValue(func, element) if element else None, rec.header, kind="for")
-        children = []
-        if right is not None:
-            children.append((right, func, loop, cls, prefix))  # evaluated once, before the loop
-        skip = {n.id for n in (left, right) if n is not None}
-        for child in node.named_children:
-            if child.id not in skip:
-                children.append((child, func, rec.id, cls, prefix))
-        return children
+        if body is not None:  # the iterable is evaluated once, before the loop
+            self.driver.push(ctx.inner(body.start_byte, node.end_byte, loop=rec.id))
 
-    def on_while_statement(self, node, func, loop, cls, prefix):
+    def on_while_statement(self, node, ctx):
+        func, loop = ctx.func, ctx.loop
         body = node.child_by_field_name("body")
         cond = node.child_by_field_name("condition")
         header_end = body.start_byte if body is not None else node.end_byte
@@ -198,13 +179,13 @@ class _Walker:
             header=self.src.span(node.start_byte, header_end), parent=loop,
             iter_text=self.text(cond) if cond else "",
         )
-        return [(child, func, rec.id, cls, prefix) for child in node.named_children]
+        self.driver.push(ctx.inner(node.start_byte, node.end_byte, loop=rec.id))
 
-    def _comprehension(self, node, func, loop, cls, prefix):
+    def _comprehension(self, node, ctx):
+        func = ctx.func
         clauses = [c for c in node.named_children if c.type == "for_in_clause"]
-        current = loop
-        children = []
-        for clause in clauses:
+        current = ctx.loop
+        for index, clause in enumerate(clauses):
             left, right = clause.child_by_field_name("left"), clause.child_by_field_name("right")
             rec = self.b.add_loop(
                 func=func, kind="comprehension", is_async=any(c.type == "async" for c in clause.children),
@@ -217,37 +198,34 @@ class _Walker:
             for name in rec.targets:
                 element = rec.iterable.value.extend(Step("*", index=True)) if rec.iterable else None
                 self.b.bind(func, name, RawValue(func, element) if element else None, rec.header, kind="for")
-            if right is not None:
-                children.append((right, func, current, cls, prefix))
+            # everything but the clauses up to this one's iterable repeats in this loop
+            ex_start = right.start_byte if index == 0 and right is not None else clauses[0].start_byte
+            ex_end = right.end_byte if right is not None else clause.end_byte
+            self.driver.push(ctx.inner(node.start_byte, node.end_byte, loop=rec.id, ex_start=ex_start,
+                                       ex_end=ex_end))
             current = rec.id
-        for child in node.named_children:
-            if child.type != "for_in_clause":
-                children.append((child, func, current, cls, prefix))
-        return children
 
     on_list_comprehension = _comprehension
     on_set_comprehension = _comprehension
     on_dictionary_comprehension = _comprehension
     on_generator_expression = _comprehension
 
-    def on_break_statement(self, node, func, loop, cls, prefix):
-        if loop is not None:
-            self.b.loops[loop].breaks = True
-        return []
+    def on_break_statement(self, node, ctx):
+        if ctx.loop is not None:
+            self.b.loops[ctx.loop].breaks = True
 
-    def on_return_statement(self, node, func, loop, cls, prefix):
-        current = loop
-        while current is not None:
+    def on_return_statement(self, node, ctx):
+        current = ctx.loop
+        while current is not None and self.b.loops[current].kind != "callback":
             self.b.loops[current].breaks = True
             current = self.b.loops[current].parent
-        return None
 
-    def on_yield(self, node, func, loop, cls, prefix):
-        self.b.functions[func].is_generator = True
-        return None
+    def on_yield(self, node, ctx):
+        self.b.functions[ctx.func].is_generator = True
 
     # --- calls and bindings ----------------------------------------------------------
-    def on_call(self, node, func, loop, cls, prefix):
+    def on_call(self, node, ctx):
+        func, loop = ctx.func, ctx.loop
         function = node.child_by_field_name("function")
         args_node = node.child_by_field_name("arguments")
         parent = node.parent
@@ -263,7 +241,6 @@ class _Walker:
         if args_node is not None and args_node.type == "argument_list":
             for arg in args_node.named_children:
                 rec.args.append(self._arg(arg, func))
-        return None
 
     def _arg(self, arg: ts.Node, func: int) -> ArgRec:
         name = None
@@ -278,15 +255,13 @@ class _Walker:
         rec.literal = string_value(value_node, self.src)
         return rec
 
-    def on_assignment(self, node, func, loop, cls, prefix):
+    def on_assignment(self, node, ctx):
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-        self._assign(node, left, right, func, cls, "assign")
-        return None
+        self._assign(node, left, right, ctx.func, ctx.cls, "assign")
 
-    def on_augmented_assignment(self, node, func, loop, cls, prefix):
+    def on_augmented_assignment(self, node, ctx):
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-        self._assign(node, left, right, func, cls, "augmented")
-        return None
+        self._assign(node, left, right, ctx.func, ctx.cls, "augmented")
 
     def _assign(self, node, left, right, func, cls, kind) -> None:
         if left is None:
@@ -322,7 +297,8 @@ class _Walker:
                 return cls
         return None
 
-    def on_with_item(self, node, func, loop, cls, prefix):
+    def on_with_item(self, node, ctx):
+        func = ctx.func
         value = node.child_by_field_name("value")
         if value is not None and value.type == "as_pattern":
             expr = value.named_children[0] if value.named_children else None
@@ -331,20 +307,16 @@ class _Walker:
                 for name in target_names(alias, self.src):
                     self.b.bind(func, name, value_of(expr, func, self.src), self.span(node),
                                 self.text(node, 120), "with")
-        return None
 
-    def on_named_expression(self, node, func, loop, cls, prefix):
+    def on_named_expression(self, node, ctx):
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
         if name is not None and value is not None:
-            self.b.bind(func, self.text(name), value_of(value, func, self.src), self.span(node),
+            self.b.bind(ctx.func, self.text(name), value_of(value, ctx.func, self.src), self.span(node),
                         self.text(node, 120))
-        return None
-
-    def on_global_statement(self, node, func, loop, cls, prefix):
-        return []
 
     # --- imports and comments --------------------------------------------------------
-    def on_import_statement(self, node, func, loop, cls, prefix):
+    def on_import_statement(self, node, ctx):
+        func = ctx.func
         for child in node.named_children:
             if child.type == "aliased_import":
                 target = self.text(child.child_by_field_name("name"))
@@ -356,9 +328,9 @@ class _Walker:
                 head = target.split(".", 1)[0]
                 self.b.add_import(Import(local=head, module=target, name=None, span=self.span(child),
                                          kind="import", func=func), Value(head))
-        return []
 
-    def on_import_from_statement(self, node, func, loop, cls, prefix):
+    def on_import_from_statement(self, node, ctx):
+        func = ctx.func
         module_node = node.child_by_field_name("module_name")
         module = self._absolute(module_node)
         for child in node.children_by_field_name("name"):
@@ -373,7 +345,6 @@ class _Walker:
         if any(c.type == "wildcard_import" for c in node.named_children):
             self.b.add_import(Import(local="", module=module, name="*", span=self.span(node),
                                      kind="from", func=func), None)
-        return []
 
     def _absolute(self, module_node: ts.Node | None) -> str:
         if module_node is None:
@@ -395,9 +366,8 @@ class _Walker:
         base = ".".join(parts)
         return ".".join(p for p in (base, name) if p)
 
-    def on_ERROR(self, node, func, loop, cls, prefix):
+    def on_ERROR(self, node, ctx):
         self.b.error_lines.append(self.src.position(node.start_byte).line)
-        return None
 
 
 def _in_class_body(node: ts.Node, cls: ClassRec) -> bool:

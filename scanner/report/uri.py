@@ -72,6 +72,9 @@ def dump_json(doc: Any, *, strict_unicode: bool = False) -> str:
     that reject them); otherwise they are kept as `\\udcXX` escapes, which Python's `json`
     reads back to the same string (and `os.fsencode` to the original bytes).
     """
-    if strict_unicode:
-        doc = scrub_tree(doc)
-    return json.dumps(doc, indent=2, ensure_ascii=True) + "\n"
+    text = json.dumps(doc, indent=2, ensure_ascii=True) + "\n"
+    # Surrogates (lone, or halves of an astral character) show as `\udXXX` escapes; without
+    # one, there is nothing to scrub.
+    if strict_unicode and "\\ud" in text:
+        text = json.dumps(scrub_tree(doc), indent=2, ensure_ascii=True) + "\n"
+    return text
