@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("perfsense.lsp")
 LARGE_CHANGE = 200  # more files changed on disk at once than this: rebuild the index
+ALSO_RELOAD = (".gitignore", "package.json")  # decide what is scanned / what bundle rules know
 
 
 class Progress:
@@ -158,8 +159,10 @@ class Indexer:
                     session.dirty[uri] = None
         session._kick()
 
-    def reload(self, roots: Iterable[str], force: bool = False) -> None:
-        """Re-read the config of these folders; re-index those whose config changed."""
+    def reload(self, roots: Iterable[str], force: bool = False) -> set[str]:
+        """Re-read the config of these folders; re-index those whose config changed (or all,
+        with `force`). Returns the folders being re-indexed."""
+        started: set[str] = set()
         for root in roots:
             old = self.session.indexes.get(root)
             if old is None:
@@ -170,6 +173,8 @@ class Indexer:
                 continue
             log.info("perfsense: configuration of %s changed; re-indexing", root)
             self.start(index)
+            started.add(root)
+        return started
 
     def _config_note(self, index: Index) -> None:
         root = index.root or ""
@@ -185,7 +190,8 @@ class Indexer:
 
     def files_changed(self, changes: Iterable[types.FileEvent]) -> None:
         session = self.session
-        reload: set[str] = set()
+        reload: set[str] = set()  # config files: re-indexed when the config changed
+        forced: set[str] = set()  # .gitignore, package.json: re-indexed
         changed: dict[str, set[str]] = {}
         roots = sorted(session.indexes, key=len, reverse=True)
         for change in changes:
@@ -197,8 +203,11 @@ class Indexer:
             if root is None:
                 continue
             name = os.path.basename(path)
-            if (name in CONFIG_FILES and os.path.dirname(path) == root) or name == ".gitignore":
+            if name in CONFIG_FILES and os.path.dirname(path) == root:
                 reload.add(root)
+                continue
+            if name in ALSO_RELOAD:
+                forced.add(root)
                 continue
             index = session.indexes[root]
             rel = index.rel_of(path)
@@ -208,13 +217,12 @@ class Indexer:
                 changed.setdefault(root, set()).add(rel)
             else:  # a folder: whatever the index holds under it
                 changed.setdefault(root, set()).update(r for r in index.tasks if r.startswith(rel + "/"))
-        if reload:
-            self.reload(reload)
+        rebuilt = self.reload(reload - forced) | self.reload(forced, force=True)
         for root, rels in changed.items():
-            if root in reload or not rels:
+            if root in rebuilt or not rels:
                 continue
             if len(rels) > LARGE_CHANGE:
-                self.reload([root])
+                self.reload([root], force=True)
                 continue
             index = session.indexes[root]
             ordered = sorted(rels)

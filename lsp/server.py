@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import functools
 import logging
 import multiprocessing
@@ -19,6 +20,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.exceptions import JsonRpcException
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 
 from perfsense.lsp import actions
@@ -27,6 +29,7 @@ from perfsense.lsp.logs import setup as setup_logging
 from perfsense.lsp.positions import from_client
 from perfsense.lsp.protocol import PerfsenseProtocol
 from perfsense.lsp.session import Session, Shown
+from perfsense.lsp.transport import StreamReader
 from perfsense.scanner import __version__
 from perfsense.scanner.model import Finding, Position, Span
 
@@ -40,6 +43,25 @@ class PerfsenseServer(LanguageServer):
         self.session = Session(self)
         self.helpers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="perfsense-actions")
         self.exit_code = 1  # until `shutdown` then `exit`
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """pygls' stdio loop, with perfsense's stdin reader (see transport.py)."""
+        self._stop_event = threading.Event()
+        reader = StreamReader(stdin or sys.stdin.buffer)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+
+        async def serve_stream() -> None:
+            reader.start(asyncio.get_running_loop())
+            await run_async(stop_event=self._stop_event, reader=reader, protocol=self.protocol,
+                            logger=logging.getLogger("pygls.server"), error_handler=self.report_server_error)
+        try:
+            asyncio.run(serve_stream())
+        except BrokenPipeError:
+            log.error("perfsense: the connection to the client is lost")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """pygls' error hook: answer unparsable messages, log everything, never pop up."""

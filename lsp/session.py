@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("perfsense.lsp")
 Job = Callable[[], Iterable[Index]]
-WATCHED = ("**/*.{py,js,mjs,cjs,jsx,ts,mts,cts,tsx}", "**/{pyproject.toml,perfsense.toml,.gitignore}")
+WATCHED = ("**/*.{py,js,mjs,cjs,jsx,ts,mts,cts,tsx}", "**/{pyproject.toml,perfsense.toml,.gitignore,package.json}")
 
 
 class Worker:

@@ -8,6 +8,7 @@ nothing here touches the LSP connection.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -193,6 +194,11 @@ class Index:
             facts = analysed.result.facts
             if facts is not None and (before is None or before.result.facts is not facts):
                 self.graph.replace_file(facts)
+        # The index is millions of long-lived objects: keep them out of the cyclic garbage
+        # collector, whose full passes over them would stall every edit for seconds.
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     # --- buffers (analysis thread) ---------------------------------------------------
     def update(self, buffer: Buffer) -> Analysed:

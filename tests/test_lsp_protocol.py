@@ -219,3 +219,25 @@ def test_hostile_working_directory_is_never_imported(tmp_path: Path, entry: str)
     finally:
         proc.kill()
     assert sorted(p.name for p in sentinels.iterdir()) == []
+
+
+async def test_stream_reader_frames_junk_and_oversized_bodies(monkeypatch):
+    import asyncio
+
+    from perfsense.lsp import transport
+
+    monkeypatch.setattr(transport, "MAX_HEADER", 100)
+    monkeypatch.setattr(transport, "MAX_BODY", 1000)
+    read_fd, write_fd = os.pipe()
+    reader = transport.StreamReader(os.fdopen(read_fd, "rb", buffering=0))
+    reader.start(asyncio.get_running_loop())
+    payload = b"x" * 5000 + b"Content-Length: 2\r\n\r\n{}" + b"y" * 3000 + b"tail\n"
+    writer = threading.Thread(target=lambda: (os.write(write_fd, payload), os.close(write_fd)))
+    writer.start()
+    assert (await reader.readline()).endswith(b"Content-Length: 2\r\n")  # junk and header: one bad line
+    assert await reader.readline() == b"\r\n"
+    assert await reader.readexactly(2) == b"{}"
+    assert await reader.readexactly(3000) == b"null"  # over MAX_BODY: skipped, answered as invalid
+    assert await reader.readline() == b"tail\n"
+    assert await reader.readline() == b""  # end of stream
+    writer.join()
