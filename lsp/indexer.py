@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from perfsense.lsp.documents import uri_to_path
+from perfsense.lsp.threads import call_soon
 from perfsense.lsp.workspace import CONFIG_FILES, Build, Cancelled, Index
 from perfsense.scanner.source import language_of
 
@@ -88,6 +89,30 @@ class Indexer:
             self._config_note(index)
             self.session.indexes[root] = index
 
+    @staticmethod
+    def roots(params: types.InitializeParams) -> list[str]:
+        return roots_of(params)
+
+    def folders_changed(self, event: types.WorkspaceFoldersChangeEvent) -> None:
+        """Folders added to or removed from the workspace: indexes follow, documents move."""
+        session = self.session
+        for folder in event.removed or []:
+            path = uri_to_path(folder.uri)
+            root = os.path.abspath(path) if path else None
+            if root is not None and session.indexes.pop(root, None) is not None:
+                self.running.pop(root, None)  # a build in flight is dropped when it ends
+        added = [root for root in roots_of(types.InitializeParams(
+            capabilities=types.ClientCapabilities(), workspace_folders=list(event.added or [])))
+                 if root not in session.indexes]
+        self.open_folders(added)
+        for root in added:
+            self.start(session.indexes[root])
+        for uri, doc in session.docs.items():
+            located = session.locate(doc)
+            if located is not None and located[0].root is not None:
+                session.loose.pop(uri, None)
+        session.reanalyse_all()
+
     def start_all(self) -> None:
         for index in list(self.session.indexes.values()):
             self.start(index)
@@ -117,22 +142,22 @@ class Indexer:
 
         def report(done: int, total: int) -> None:
             if loop is not None:
-                _soon(loop, progress.report, done, total)
+                call_soon(loop, progress.report, done, total)
         try:
             build = index.build(self.session.settings.index_jobs, lambda: not self._current(index, generation),
                                 report)
         except Cancelled:
             if loop is not None:
-                _soon(loop, progress.end, "cancelled")
+                call_soon(loop, progress.end, "cancelled")
             return
         except Exception:  # noqa: BLE001 - the server keeps serving open documents
             log.exception("perfsense: indexing %s failed", index.root)
             if loop is not None:
-                _soon(loop, progress.end, "failed")
+                call_soon(loop, progress.end, "failed")
             return
         seconds = time.monotonic() - started
         if loop is not None:
-            _soon(loop, self._built, index, generation, build, progress, seconds)
+            call_soon(loop, self._built, index, generation, build, progress, seconds)
 
     def _built(self, index: Index, generation: int, build: Build, progress: Progress, seconds: float) -> None:
         if not self._current(index, generation):
@@ -230,8 +255,18 @@ class Indexer:
         session._kick()
 
 
-def _soon(loop, fn, *args) -> None:
-    try:
-        loop.call_soon_threadsafe(fn, *args)
-    except RuntimeError:
-        pass
+def roots_of(params: types.InitializeParams) -> list[str]:
+    """The local workspace folders (deduplicated, existing directories only)."""
+    uris = [folder.uri for folder in params.workspace_folders or []]
+    if not uris and params.root_uri:
+        uris = [params.root_uri]
+    paths = [uri_to_path(uri) for uri in uris]
+    if not uris and params.root_path:
+        paths = [params.root_path]
+    roots: list[str] = []
+    for path in paths:
+        if path and os.path.isdir(path):
+            root = os.path.abspath(path)
+            if root not in roots:
+                roots.append(root)
+    return roots

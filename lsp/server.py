@@ -110,6 +110,11 @@ def create_server() -> PerfsenseServer:
     def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
         session.did_change_configuration(params)
 
+    @ls.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    @guarded
+    def did_change_workspace_folders(params: types.DidChangeWorkspaceFoldersParams) -> None:
+        session.indexer.folders_changed(params.event)
+
     @ls.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @guarded
     def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import queue
-import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from pygls.capabilities import get_capability
 from perfsense.lsp.convert import Converter, path_uri, result_id
 from perfsense.lsp.documents import Document, EditError, uri_to_path
 from perfsense.lsp.settings import ClientSettings
+from perfsense.lsp.threads import Worker, call_soon
 from perfsense.lsp.workspace import Buffer, Index, Report
 
 if TYPE_CHECKING:
@@ -34,33 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("perfsense.lsp")
 Job = Callable[[], Iterable[Index]]
 WATCHED = ("**/*.{py,js,mjs,cjs,jsx,ts,mts,cts,tsx}", "**/{pyproject.toml,perfsense.toml,.gitignore,package.json}")
-
-
-class Worker:
-    """One daemon thread running jobs in order (daemon: `exit` never waits for it)."""
-
-    def __init__(self, name: str) -> None:
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        future: Future = Future()
-        self._queue.put((future, fn, args))
-        return future
-
-    def stop(self) -> None:
-        self._queue.put(None)
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            future, fn, args = item
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(fn(*args))
-            except BaseException as exc:  # noqa: BLE001 - handed to the loop, which logs it
-                future.set_exception(exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +70,7 @@ class Session:
         self.publish_count = 0
         from perfsense.lsp.indexer import Indexer
 
-        self.indexer = Indexer(self)
+        self.indexer = Indexer(self)  # imported here: it needs this module's Session type
 
     # --- lifecycle ---------------------------------------------------------------------
     def initialize(self, params: types.InitializeParams, encoding: str) -> None:
@@ -111,7 +83,7 @@ class Session:
         self.converter = Converter(encoding, bool(related))
         self.settings = self.settings.merged(params.initialization_options)
         self.indexer.progress_support = bool(get_capability(caps, "window.work_done_progress", False))
-        self.indexer.open_folders(_roots(params))
+        self.indexer.open_folders(self.indexer.roots(params))
 
     def initialized(self) -> None:
         caps = self.caps
@@ -256,7 +228,7 @@ class Session:
         loop = self.loop
         if loop is None:
             return
-        future.add_done_callback(lambda done: _call_soon(loop, self._finished, done, edited))
+        future.add_done_callback(lambda done: call_soon(loop, self._finished, done, edited))
 
     def _analyse(self, jobs: list[Job], buffers: list[tuple[Index, Buffer]]) -> list[tuple[Report, list]]:
         """On the analysis thread: run the jobs, analyse the buffers, report every open document."""
@@ -392,27 +364,3 @@ class Session:
             timer.cancel()
         self.timers.clear()
         self.worker.stop()
-
-
-def _call_soon(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any) -> None:
-    try:
-        loop.call_soon_threadsafe(fn, *args)
-    except RuntimeError:  # the loop is closed: the server is exiting
-        pass
-
-
-def _roots(params: types.InitializeParams) -> list[str]:
-    """The local workspace folders (deduplicated, existing directories only)."""
-    uris = [folder.uri for folder in params.workspace_folders or []]
-    if not uris and params.root_uri:
-        uris = [params.root_uri]
-    paths = [uri_to_path(uri) for uri in uris]
-    if not uris and params.root_path:
-        paths = [params.root_path]
-    roots: list[str] = []
-    for path in paths:
-        if path and os.path.isdir(path):
-            root = os.path.abspath(path)
-            if root not in roots:
-                roots.append(root)
-    return roots

@@ -310,3 +310,36 @@ async def test_policies_apply_to_open_buffers(client: LanguageClient):
     await wait_for(lambda: last(client, uri) is not None)
     assert not last(client, uri).diagnostics
     await wait_for(lambda: any("bundle.js" in m.message and "minified" in m.message for m in client.log_messages))
+
+
+async def test_files_outside_the_workspace_are_never_read_until_their_folder_is_added(client: LanguageClient):
+    second = ROOT["root"].parent / "second"
+    (second / "pkg").mkdir(parents=True)
+    (second / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (second / "pkg" / "helper.py").write_text("import time\n\n\ndef nap():\n    time.sleep(1)\n", encoding="utf-8")
+    main = second / "pkg" / "main.py"
+    text = "from pkg import helper\n\n\nasync def handler():\n    helper.nap()\n"
+    main.write_text(text, encoding="utf-8")
+    open_doc(client, main.as_uri(), text)
+    await wait_for(lambda: last(client, main.as_uri()) is not None)
+    await asyncio.sleep(0.3)
+    assert lines_of(client, main.as_uri()) == []  # helper.py lies outside every folder: not read
+    folder = types.WorkspaceFolder(uri=second.as_uri(), name="second")
+    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(added=[folder], removed=[])))
+    await wait_for(lambda: lines_of(client, main.as_uri()) == [4], what="the finding through helper.nap()")
+    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(added=[], removed=[folder])))
+    await wait_for(lambda: lines_of(client, main.as_uri()) == [], what="the folder to be forgotten")
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=main.as_uri())))
+
+
+async def test_excluded_folders_are_not_analysed(client: LanguageClient):
+    text = "const fs = require('fs');\nasync function f() { return fs.readFileSync('x'); }\n"
+    uri = write("node_modules/dep/index.js", text)
+    open_doc(client, uri, text, language="javascript")
+    probe = write("web/probe.js", text)  # opened after: its diagnostics prove the first was handled
+    open_doc(client, probe, text, language="javascript")
+    await wait_for(lambda: lines_of(client, probe) == [1])
+    assert last(client, uri) is None
