@@ -168,7 +168,7 @@ def body_lines(text: str) -> list[int]:
 
 def quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def latency(client: Client, path: Path, edits: int) -> dict[str, float]:
@@ -195,7 +195,7 @@ def latency(client: Client, path: Path, edits: int) -> dict[str, float]:
                       "text": ""}
         sent = client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
                                                         "contentChanges": [change]})
-        stamp, message = client.wait(lambda m, v=version: publishes(uri)(m) and m["params"].get("version") == v, 60)
+        stamp, _message = client.wait(lambda m, v=version: publishes(uri)(m) and m["params"].get("version") == v, 60)
         samples.append((stamp - sent) * 1000)
     cpu_ms = (client.cpu_seconds() - cpu_start) * 1000 / edits
     client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})

@@ -32,8 +32,7 @@ def path_uri(path: str) -> str:
 
 def to_range(span: Span, line_text: LineText, encoding: str) -> types.Range:
     start, end = span.start, span.end
-    if end < start:
-        end = start
+    end = max(end, start)
     return types.Range(
         start=types.Position(line=start.line, character=to_client(line_text(start.line), start.column, encoding)),
         end=types.Position(line=end.line, character=to_client(line_text(end.line), end.column, encoding)),

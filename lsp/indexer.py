@@ -8,6 +8,7 @@ new index and swaps it in when ready, the old one serving until then.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -150,7 +151,7 @@ class Indexer:
             if loop is not None:
                 call_soon(loop, progress.end, "cancelled")
             return
-        except Exception:  # noqa: BLE001 - the server keeps serving open documents
+        except Exception:
             log.exception("perfsense: indexing %s failed", index.root)
             if loop is not None:
                 call_soon(loop, progress.end, "failed")
@@ -206,11 +207,9 @@ class Indexer:
         error = index.config_error
         if error is not None and self.config_errors.get(root) != error:
             log.error("perfsense: %s (using the default configuration)", error)
-            try:
+            with contextlib.suppress(Exception):  # the client may already be gone
                 self.session.server.window_show_message(types.ShowMessageParams(
                     type=types.MessageType.Warning, message=f"perfsense: {error}"))
-            except Exception:  # noqa: BLE001
-                pass
         self.config_errors[root] = error
 
     def files_changed(self, changes: Iterable[types.FileEvent]) -> None:

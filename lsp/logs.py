@@ -3,9 +3,11 @@ to stderr; nothing is ever written to stdout, which carries the protocol."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -20,7 +22,7 @@ _TYPES = ((logging.ERROR, types.MessageType.Error), (logging.WARNING, types.Mess
 class ClientHandler(logging.Handler):
     """Forwards records to the client from any thread (through the message loop)."""
 
-    def __init__(self, server: LanguageServer, loop_of: callable) -> None:
+    def __init__(self, server: LanguageServer, loop_of: Callable[[], asyncio.AbstractEventLoop | None]) -> None:
         super().__init__(logging.INFO)
         self.server = server
         self.loop_of = loop_of
@@ -46,14 +48,13 @@ class ClientHandler(logging.Handler):
     def _send(self, params: types.LogMessageParams) -> None:
         self.local.busy = True
         try:
-            self.server.window_log_message(params)
-        except Exception:  # noqa: BLE001 - the connection is gone
-            pass
+            with contextlib.suppress(Exception):  # the connection is gone
+                self.server.window_log_message(params)
         finally:
             self.local.busy = False
 
 
-def setup(server: LanguageServer, loop_of: callable, level: int = logging.INFO) -> None:
+def setup(server: LanguageServer, loop_of: Callable[[], asyncio.AbstractEventLoop | None], level: int = logging.INFO) -> None:
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
     stderr.setLevel(logging.WARNING)

@@ -115,5 +115,5 @@ class PerfsenseProtocol(LanguageServerProtocol):
     def _guard(self, name: str, fn: Any, *args: Any) -> None:
         try:
             fn(*args)
-        except Exception:  # noqa: BLE001 - a client message never takes the server down
+        except Exception:
             log.exception("perfsense: internal error handling %s", name)

@@ -46,13 +46,13 @@ class PerfsenseServer(LanguageServer):
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
         """pygls' stdio loop, with perfsense's stdin reader (see transport.py)."""
-        self._stop_event = threading.Event()
+        stop = self._stop_event = threading.Event()
         reader = StreamReader(stdin or sys.stdin.buffer)
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
 
         async def serve_stream() -> None:
             reader.start(asyncio.get_running_loop())
-            await run_async(stop_event=self._stop_event, reader=reader, protocol=self.protocol,
+            await run_async(stop_event=stop, reader=reader, protocol=self.protocol,
                             logger=logging.getLogger("pygls.server"), error_handler=self.report_server_error)
         try:
             asyncio.run(serve_stream())
@@ -80,7 +80,7 @@ def guarded(fn):
     def wrapper(*args: Any) -> Any:
         try:
             return fn(*args)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("perfsense: internal error in %s", fn.__name__)
             return None
     return wrapper
@@ -175,7 +175,9 @@ def create_server() -> PerfsenseServer:
     async def resolve(action: types.CodeAction) -> types.CodeAction:
         data = action.data if isinstance(action.data, dict) else {}
         uri, version, fingerprint = data.get("uri"), data.get("version"), data.get("fingerprint")
-        shown = session.shown.get(uri) if isinstance(uri, str) else None
+        if not isinstance(uri, str):
+            return action
+        shown = session.shown.get(uri)
         if shown is None or shown.version != version or not shown.current:
             return action
         finding = next((f for f in shown.report.findings if f.fingerprint == fingerprint), None)

@@ -22,7 +22,7 @@ from lsprotocol import types
 from pygls.capabilities import get_capability
 
 from perfsense.lsp.convert import Converter, path_uri, result_id
-from perfsense.lsp.documents import Document, EditError, uri_to_path
+from perfsense.lsp.documents import Document, EditError
 from perfsense.lsp.settings import ClientSettings
 from perfsense.lsp.threads import Worker, call_soon
 from perfsense.lsp.workspace import Buffer, Index, Report
@@ -237,7 +237,7 @@ class Session:
             try:
                 for index in job():
                     touched[id(index)] = index
-            except Exception:  # noqa: BLE001 - one failing job must not stop the analysis
+            except Exception:
                 log.exception("perfsense: internal error in a background job")
         for index, buffer in buffers:
             index.update(buffer)
@@ -262,7 +262,7 @@ class Session:
         self.busy = False
         try:
             results = future.result()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("perfsense: internal error while analysing")
             results = []
         elsewhere = False

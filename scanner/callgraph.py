@@ -205,7 +205,7 @@ class CallGraph:
                 for node in nodes:
                     self._reach.pop((node, kind.name), None)
                 for _ in range(len(nodes) + 1):
-                    if not any([self._update(node, kind) for node in nodes]):
+                    if not any([self._update(node, kind) for node in nodes]):  # noqa: C419 - update every node
                         break
             if changed is not None:
                 moved.update(node for node in nodes if self._sites(node) != before[node])

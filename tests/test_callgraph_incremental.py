@@ -104,10 +104,10 @@ EDITS = [
         async def handler(url):
             return load(url)
     """, False),
-    ("web/lib.js", "const fs = require('fs');\nfunction read(p) { return fs.promises.readFile(p); }\n"
-                   "module.exports = { read };\n", True),
-    ("web/lib.js", "const fs = require('fs');\nfunction read(p) { return p; }\nfunction other() {}\n"
-                   "module.exports = { read, other };\n", False),
+    ("web/lib.js", ("const fs = require('fs');\nfunction read(p) { return fs.promises.readFile(p); }\n"
+                    "module.exports = { read };\n"), True),
+    ("web/lib.js", ("const fs = require('fs');\nfunction read(p) { return p; }\nfunction other() {}\n"
+                    "module.exports = { read, other };\n"), False),
 ]
 
 
