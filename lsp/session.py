@@ -173,6 +173,7 @@ class Session:
             timer.cancel()
         self.dirty.pop(uri, None)
         self.shown.pop(uri, None)
+        self.noted = {key for key in self.noted if key[0] != uri}
         for _version, waiter in self.waiters.pop(uri, []):
             if not waiter.done():
                 waiter.set_result(None)
@@ -319,7 +320,7 @@ class Session:
 
     def _note_skips(self, report: Report) -> None:
         for skip in report.skips:
-            key = (report.uri, f"{skip.reason}:{skip.detail}")
+            key = (report.uri, str(skip.reason))
             if key not in self.noted and skip.reason.value != "partial-parse":
                 self.noted.add(key)
                 log.info("perfsense: %s not fully analysed (%s): %s", report.uri, skip.reason, skip.detail)

@@ -56,6 +56,16 @@ def uri_of(rel: str) -> str:
     return (ROOT["root"] / rel).as_uri()
 
 
+async def routes_open(client: LanguageClient) -> str:
+    """app/routes.py open in the editor with both its findings (opened by the first test that needs it)."""
+    uri = uri_of("app/routes.py")
+    if "routes" not in ROOT:
+        ROOT["routes"] = ROOT["root"]
+        open_doc(client, uri, (ROOT["root"] / "app/routes.py").read_text())
+    await wait_for(lambda: lines_of(client, uri) in ([14, 31], [15, 32]), what="routes.py findings")
+    return uri
+
+
 def write(rel: str, text: str) -> str:
     path = ROOT["root"] / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,8 +74,7 @@ def write(rel: str, text: str) -> str:
 
 
 async def test_open_document_gets_the_cli_findings_with_chain_and_docs_link(client: LanguageClient):
-    uri = uri_of("app/routes.py")
-    open_doc(client, uri, (ROOT["root"] / "app/routes.py").read_text())
+    uri = await routes_open(client)
     # line 15 (through payments._post, needs the index) and line 32 (time.sleep), 1-based
     await wait_for(lambda: lines_of(client, uri) == [14, 31], what="both routes.py findings")
     by_line = {d.range.start.line: d for d in client.diagnostics[uri]}
@@ -83,8 +92,7 @@ async def test_open_document_gets_the_cli_findings_with_chain_and_docs_link(clie
 
 
 async def test_hover_shows_why_and_instead(client: LanguageClient):
-    uri = uri_of("app/routes.py")
-    await wait_for(lambda: lines_of(client, uri) == [14, 31])
+    uri = await routes_open(client)
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=31, character=16)))
     assert hover is not None and hover.contents.kind == types.MarkupKind.Markdown
@@ -179,8 +187,7 @@ async def test_close_clears_the_document(client: LanguageClient):
 
 
 async def test_a_helper_edited_in_another_file_updates_its_callers(client: LanguageClient):
-    routes, payments = uri_of("app/routes.py"), uri_of("app/payments.py")
-    await wait_for(lambda: lines_of(client, routes) == [14, 31])
+    routes, payments = await routes_open(client), uri_of("app/payments.py")
     text = (ROOT["root"] / "app/payments.py").read_text()
     open_doc(client, payments, text)
     line = text.splitlines().index('    response = requests.post(f"{PROVIDER}/{path}", json=body, timeout=10)')
@@ -194,8 +201,7 @@ async def test_a_helper_edited_in_another_file_updates_its_callers(client: Langu
 
 
 async def test_files_changed_on_disk_and_config_edits_are_picked_up(client: LanguageClient):
-    routes = uri_of("app/routes.py")
-    await wait_for(lambda: lines_of(client, routes) == [14, 31])
+    routes = await routes_open(client)
     pyproject = ROOT["root"] / "pyproject.toml"
     pyproject.write_text('[tool.perfsense]\nignore = ["blocking-call-in-async"]\n', encoding="utf-8")
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
@@ -219,8 +225,7 @@ async def test_files_changed_on_disk_and_config_edits_are_picked_up(client: Lang
 
 
 async def test_client_settings_select_and_ignore(client: LanguageClient):
-    routes = uri_of("app/routes.py")
-    await wait_for(lambda: lines_of(client, routes) == [14, 31])
+    routes = await routes_open(client)
     client.set_configuration({"ignore": ["blocking-io"]}, section="perfsense")
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
     await wait_for(lambda: lines_of(client, routes) == [], what="the category to be ignored")
@@ -259,7 +264,7 @@ async def test_unknown_request_is_answered_and_the_server_keeps_serving(client: 
     with pytest.raises(JsonRpcMethodNotFound):
         await client.protocol.send_request_async("perfsense/noSuchMethod", {})
     client.protocol.notify("perfsense/noSuchNotification", {})
-    uri = uri_of("app/routes.py")
+    uri = await routes_open(client)
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=31, character=14)))
     assert hover is not None
@@ -343,3 +348,22 @@ async def test_excluded_folders_are_not_analysed(client: LanguageClient):
     open_doc(client, probe, text, language="javascript")
     await wait_for(lambda: lines_of(client, probe) == [1])
     assert last(client, uri) is None
+
+
+async def test_an_invalid_config_is_reported_and_the_defaults_serve(client: LanguageClient):
+    routes = await routes_open(client)
+    config = ROOT["root"] / "perfsense.toml"
+    config.write_text('selct = ["n-plus-one"]\n', encoding="utf-8")
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=config.as_uri(), type=types.FileChangeType.Created)]))
+    await wait_for(lambda: any("selct" in m.message and "did you mean `select`" in m.message
+                               for m in client.messages), what="the config error to be shown")
+    config.unlink()
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=config.as_uri(), type=types.FileChangeType.Deleted)]))
+    version = max(p.version or 0 for p in client.published if p.uri == routes) + 1
+    change(client, routes, version, ((0, 0, 0, 0), "# touched\n"))
+    await wait_for(lambda: (p := last(client, routes)) is not None and p.version == version)
+    assert lines_of(client, routes) == [15, 32]
+    change(client, routes, version + 1, ((0, 0, 1, 0), ""))
+    await wait_for(lambda: lines_of(client, routes) == [14, 31])
