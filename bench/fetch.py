@@ -6,6 +6,8 @@ import io
 import json
 import sys
 import tarfile
+import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -23,9 +25,14 @@ def pypi_sdist(name: str, version: str) -> Path:
     target = WORK / f"{name}-{version}"
     if target.exists():
         return target
-    meta = json.loads(_get(f"https://pypi.org/pypi/{name}/{version}/json"))
-    sdist = next(u for u in meta["urls"] if u["packagetype"] == "sdist")
-    data = _get(sdist["url"])
+    url = f"https://pypi.org/pypi/{name}/{version}/json"
+    try:
+        files = json.loads(_get(url))["urls"]
+    except urllib.error.HTTPError:  # some mirrors serve only the project-level document
+        url = f"https://pypi.org/pypi/{name}/json"
+        files = json.loads(_get(url))["releases"][version]
+    sdist = next(u for u in files if u["packagetype"] == "sdist")
+    data = _get(urllib.parse.urljoin(url, sdist["url"]))  # mirrors may answer with relative URLs
     if hashlib.sha256(data).hexdigest() != sdist["digests"]["sha256"]:
         raise SystemExit(f"checksum mismatch for {name} {version}")
     _unpack(data, sdist["filename"], target)

@@ -9,8 +9,8 @@ call reaches.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator, Mapping
-from typing import NamedTuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
 
 from perfsense.scanner.facts.jsvalues import module_root
 from perfsense.scanner.facts.model import (
@@ -45,6 +45,9 @@ class Project:
         self._imports: dict[str, dict[str, Value]] = {}
         self._memo: dict[tuple, object] = {}  # resolution results; cleared when a file changes
         self._classes_memo: dict[tuple, object] = {}  # class facts (they carry positions)
+        # Structures rules derive from the whole project (e.g. an ORM model index);
+        # emptied whenever a file is added, replaced or removed.
+        self._derived: dict[str, Any] = {}
         for facts in files.values():
             self._add(facts)
 
@@ -53,6 +56,7 @@ class Project:
         path = facts.path
         self._memo = {}
         self._classes_memo = {}
+        self._derived = {}
         self.files[path] = facts
         if facts.language == "python":
             self.py_modules.setdefault(facts.module, []).append(path)
@@ -87,6 +91,7 @@ class Project:
         old = self.files.pop(path, None)
         self._memo = {}
         self._classes_memo = {}
+        self._derived = {}
         if old is None:
             return
         if old.language == "python":
@@ -100,6 +105,12 @@ class Project:
                 del self.js_modules[key]
         for table in (self._defs, self._classes, self._module_values, self._imports):
             table.pop(path, None)
+
+    def derived(self, key: str, build: Callable[[Project], Any]) -> Any:
+        """Memoise `build(project)` until the project's files change."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        return self._derived[key]
 
     # --- modules ---------------------------------------------------------------------
     def module_file(self, module: str, near: str = "") -> str | None:

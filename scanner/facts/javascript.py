@@ -218,7 +218,7 @@ class _Walker:
             for child in parent.named_children:
                 if child.type == "decorator" and child.named_children:
                     rec.decorators.append(value_of(child.named_children[0], func, self.src))
-        self.b.classes.append(rec)
+        self.b.add_class(rec)
         if name_node is not None:
             self.b.bind(func, name, None, self.span(name_node), kind="class")
         body = node.child_by_field_name("body")
@@ -377,15 +377,7 @@ class _Walker:
             self.b.bind(ctx.func, self.text(left), None, self.span(node), self.text(node, 120), "augmented")
 
     def _owner_class(self, func: int) -> ClassRec | None:
-        rec = self.b.functions[func]
-        while rec.class_name is None and rec.kind == "lambda" and rec.parent is not None:
-            rec = self.b.functions[rec.parent]
-        if rec.class_name is None:
-            return None
-        for cls in reversed(self.b.classes):
-            if cls.qualname == rec.class_name:
-                return cls
-        return None
+        return self.b.owner_class(func)
 
     # --- modules ---------------------------------------------------------------------
     def on_import_statement(self, node, ctx):
@@ -526,12 +518,12 @@ class _Walker:
                     target.handler = target.handler or js_callback_handler(method, call.args[0].text,
                                                                            ["req", "res"])
         exported = {e.local for e in self.b.exports if e.local}
+        default = {e.local for e in self.b.exports if e.local and e.name == "default"}
         for rec in self.b.functions:
             if rec.parent == MODULE_FUNCTION and rec.name in exported:
                 rec.exported = True
                 if rec.handler is None:
-                    is_default = any(e.local == rec.name and e.name == "default" for e in self.b.exports)
-                    rec.handler = js_named_handler(self.src.path, rec.name, True, is_default)
+                    rec.handler = js_named_handler(self.src.path, rec.name, True, rec.name in default)
         for cls in self.b.classes:
             if cls.name in exported:
                 cls.exported = True
