@@ -48,6 +48,7 @@ class Project:
         # Structures rules derive from the whole project (e.g. an ORM model index);
         # emptied whenever a file is added, replaced or removed.
         self._derived: dict[str, Any] = {}
+        self._shape_derived: dict[str, Any] = {}  # built from file shapes only (see derived())
         for facts in files.values():
             self._add(facts)
 
@@ -57,6 +58,7 @@ class Project:
         self._memo = {}
         self._classes_memo = {}
         self._derived = {}
+        self._shape_derived = {}
         self.files[path] = facts
         if facts.language == "python":
             self.py_modules.setdefault(facts.module, []).append(path)
@@ -81,17 +83,18 @@ class Project:
     def replace_file(self, facts: FileFacts, same_shape: bool = False) -> None:
         """Swap a file's facts. `same_shape`: `file_shape()` did not change, so every name
         resolves as before and the resolution memo survives (positions are not in it)."""
-        memo = self._memo
+        memo, shaped = self._memo, self._shape_derived
         self.remove_file(facts.path)
         self._add(facts)
         if same_shape and len(memo) < MEMO_LIMIT:
-            self._memo = memo
+            self._memo, self._shape_derived = memo, shaped
 
     def remove_file(self, path: str) -> None:
         old = self.files.pop(path, None)
         self._memo = {}
         self._classes_memo = {}
         self._derived = {}
+        self._shape_derived = {}
         if old is None:
             return
         if old.language == "python":
@@ -106,11 +109,18 @@ class Project:
         for table in (self._defs, self._classes, self._module_values, self._imports):
             table.pop(path, None)
 
-    def derived(self, key: str, build: Callable[[Project], Any]) -> Any:
-        """Memoise `build(project)` until the project's files change."""
-        if key not in self._derived:
-            self._derived[key] = build(self)
-        return self._derived[key]
+    def derived(self, key: str, build: Callable[[Project], Any], shape: bool = False) -> Any:
+        """Memoise `build(project)` until the project's files change.
+
+        `shape=True`: the structure reads only what `file_shape()` covers (classes, their
+        attributes and methods, module-level values, imports, resolution), so it is kept
+        across edits that leave every shape as it was: the language server then does not
+        rebuild it on each keystroke inside a function body.
+        """
+        table = self._shape_derived if shape else self._derived
+        if key not in table:
+            table[key] = build(self)
+        return table[key]
 
     # --- modules ---------------------------------------------------------------------
     def module_file(self, module: str, near: str = "") -> str | None:

@@ -181,3 +181,19 @@ def test_components_come_callees_first_and_match_networkx():
         position = {node: i for i, component in enumerate(found) for node in component}
         for a, b in graph.subgraph(subset).edges():
             assert position[b] <= position[a]  # a callee's component never comes after its caller's
+
+
+def test_shape_derived_structures_survive_same_shape_edits_only():
+    facts = facts_of(BASE)
+    project = Project(dict(facts))
+    built = []
+    project.derived("t:shape", lambda p: built.append("shape") or len(built), shape=True)
+    project.derived("t:facts", lambda p: built.append("facts") or len(built))
+    body_edit = dict(BASE, **{"app/top.py": BASE["app/top.py"].replace("spin(3)", "spin(4)")})
+    project.replace_file(facts_of(body_edit)["app/top.py"], same_shape=True)
+    project.derived("t:shape", lambda p: built.append("shape") or len(built), shape=True)
+    project.derived("t:facts", lambda p: built.append("facts") or len(built))
+    assert built == ["shape", "facts", "facts"]
+    project.replace_file(facts["app/top.py"])  # shape not known to be the same
+    project.derived("t:shape", lambda p: built.append("shape") or len(built), shape=True)
+    assert built[-1] == "shape"
