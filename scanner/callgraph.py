@@ -187,6 +187,7 @@ class CallGraph:
             seeds = set(self.graph.nodes)
             affected = seeds
         else:
+            self._reach = dict(self._reach)  # a new table per propagation (rules key caches on it)
             seeds = {node for node in changed if node in self.graph}
             affected = set(seeds)
             stack = list(seeds)

@@ -197,3 +197,13 @@ def test_shape_derived_structures_survive_same_shape_edits_only():
     project.replace_file(facts["app/top.py"])  # shape not known to be the same
     project.derived("t:shape", lambda p: built.append("shape") or len(built), shape=True)
     assert built[-1] == "shape"
+
+
+def test_every_propagation_makes_a_new_reach_table():
+    """Rules cache per propagation on the identity of the table (memory-leak's `repeated`)."""
+    facts = facts_of(BASE)
+    graph = CallGraph(Project(dict(facts)), CATALOGS)
+    before = graph._reach
+    files = dict(BASE, **{"app/top.py": BASE["app/top.py"].replace("spin(3)", "spin(4)")})
+    graph.replace_file(facts_of(files)["app/top.py"])
+    assert graph._reach is not before
