@@ -271,15 +271,16 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--storm", type=int, default=1000)
     parser.add_argument("--sizes", default="2000,10000")
+    parser.add_argument("--ignore", default="", help="rule ids or categories to switch off (attribution runs)")
     args = parser.parse_args()
     root = (args.root or fetch_django()).resolve()
     print(f"machine: {machine()}; load average at start: {os.getloadavg()[0]:.1f}")
     print(f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}")
-    print(f"project: {root}")
+    print(f"project: {root}" + (f" (ignoring {args.ignore})" if args.ignore else ""))
     client = Client(root)
     started = time.perf_counter()
     client.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {},
-                                  "initializationOptions": {"debounceMs": 0}})
+                                  "initializationOptions": {"debounceMs": 0, "ignore": args.ignore}})
     client.notify("initialized", {})
     _t, indexed = client.wait(lambda m: m.get("method") == "window/logMessage"
                               and "indexed" in m["params"]["message"], 1800)
