@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from perfsense.scanner.effects import EffectKind, effect_kinds
 from perfsense.scanner.facts.model import Call, FileFacts
 from perfsense.scanner.model import ChainStep, Location
-from perfsense.scanner.project import FunctionRef, Project
+from perfsense.scanner.project import FunctionRef, Project, file_shape
 
 MAX_SITES = 16  # effect sites kept per function and effect
 
@@ -55,14 +55,20 @@ class CallGraph:
         self.graph = nx.MultiDiGraph()
         self.direct: dict[FunctionRef, list[EffectSite]] = {}
         self._reach: dict[tuple[FunctionRef, str], dict[EffectSite, tuple[int, Edge | None]]] = {}
+        self._nodes: dict[str, list[FunctionRef]] = {}  # per file, in function order
         for path in sorted(project.files):
             self._add_file(project.files[path])
         self.propagate()
 
     # --- building --------------------------------------------------------------------
     def _add_file(self, facts: FileFacts) -> None:
+        nodes = self._nodes[facts.path] = [FunctionRef(facts.path, fn.id) for fn in facts.functions]
+        self.graph.add_nodes_from(nodes)
+        self._add_edges(facts)
+
+    def _add_edges(self, facts: FileFacts) -> None:
+        """The file's call edges and direct effects (its nodes exist)."""
         path = facts.path
-        self.graph.add_nodes_from(FunctionRef(path, fn.id) for fn in facts.functions)
         for fn in facts.functions:
             if fn.callback_of is None:
                 continue
@@ -101,40 +107,68 @@ class CallGraph:
         return is_offload(self.project, facts, call, self.catalogs)
 
     def replace_file(self, facts: FileFacts) -> None:
-        """Swap one file's facts in; callers in other files are re-resolved; effects re-propagated."""
+        """Swap one file's facts in and bring the graph up to date, as a fresh build would be.
+
+        When the file's shape (`project.file_shape`) is unchanged, as for typing inside a
+        function body, only its own calls are resolved again; otherwise every file with an
+        edge into it or importing it is re-resolved too. Effects are then re-propagated from
+        the functions whose calls changed, up through their callers.
+        """
         path = facts.path
         old = self.project.files.get(path)
-        self.project.replace_file(facts)
-        stale = {path} | self._dependents(path, old, facts)
-        for other in stale:
-            self._drop_file(other)
+        same = old is not None and file_shape(old) == file_shape(facts)
+        stale = {path} if same else {path} | self._dependents(path, old, facts)
+        self.project.replace_file(facts, same_shape=same)
+        changed = self._sync_nodes(facts)
         for other in sorted(stale):
             if other in self.project.files:
-                self._add_file(self.project.files[other])
-        self.propagate()
+                changed.update(self._rebuild(self.project.files[other]))
+        self.propagate(changed)
 
     def remove_file(self, path: str) -> None:
         old = self.project.files.get(path)
         if old is None:
             return
         dependents = self._dependents(path, old, None)
-        self._drop_file(path)
+        self._drop_nodes(self._nodes.pop(path, []))
         self.project.remove_file(path)
-        for other in dependents:
-            self._drop_file(other)
-            self._add_file(self.project.files[other])
-        self.propagate()
+        changed: set[FunctionRef] = set()
+        for other in sorted(dependents):
+            changed.update(self._rebuild(self.project.files[other]))
+        self.propagate(changed)
 
-    def _drop_file(self, path: str) -> None:
-        nodes = [n for n in self.graph.nodes if n.path == path]
+    def _sync_nodes(self, facts: FileFacts) -> set[FunctionRef]:
+        """The file's nodes match its functions again; returns the nodes that went away's
+        callers (their reach may shrink)."""
+        wanted = [FunctionRef(facts.path, fn.id) for fn in facts.functions]
+        keep = set(wanted)
+        gone = [node for node in self._nodes.get(facts.path, []) if node not in keep]
+        callers = {caller for node in gone for caller in self.graph.predecessors(node)}
+        self._drop_nodes(gone)
+        self.graph.add_nodes_from(node for node in wanted if node not in self.graph)
+        self._nodes[facts.path] = wanted
+        return {node for node in callers if node in self.graph}
+
+    def _drop_nodes(self, nodes: Iterable[FunctionRef]) -> None:
+        nodes = list(nodes)
         self.graph.remove_nodes_from(nodes)
         for node in nodes:
             self.direct.pop(node, None)
+            for kind in self.kinds:
+                self._reach.pop((node, kind.name), None)
+
+    def _rebuild(self, facts: FileFacts) -> list[FunctionRef]:
+        """Resolve the file's calls again: its out-edges and direct effects are rebuilt."""
+        nodes = self._nodes.get(facts.path, [])
+        self.graph.remove_edges_from(list(self.graph.out_edges(nodes, keys=True)))
+        for node in nodes:
+            self.direct.pop(node, None)
+        self._add_edges(facts)
+        return nodes
 
     def _dependents(self, path: str, old: FileFacts | None, new: FileFacts | None) -> set[str]:
         """Files with an edge into `path`, or importing its module: their calls may resolve anew."""
-        found = {caller.path for caller, _callee in self.graph.in_edges(
-            [n for n in self.graph.nodes if n.path == path])}
+        found = {caller.path for caller, _callee in self.graph.in_edges(self._nodes.get(path, []))}
         modules = {f.module for f in (old, new) if f is not None}
         for other, facts in self.project.files.items():
             if any(imp.module in modules or any(imp.module.startswith(m + ".") for m in modules)
@@ -144,22 +178,43 @@ class CallGraph:
         return found
 
     # --- propagation -----------------------------------------------------------------
-    def propagate(self) -> None:
-        import networkx as nx
-
-        self._reach = {}
-        condensed = nx.condensation(self.graph)
-        members = condensed.graph["mapping"]
-        groups: dict[int, list[FunctionRef]] = {}
-        for node, group in members.items():
-            groups.setdefault(group, []).append(node)
-        order = list(nx.topological_sort(condensed))
-        for kind in self.kinds:
-            for group in reversed(order):
-                nodes = sorted(groups[group], key=lambda r: (r.path, r.id))
+    def propagate(self, changed: Iterable[FunctionRef] | None = None) -> None:
+        """Compute what each function reaches, callees first (strongly connected components
+        iterate to a fixed point). With `changed`, only those functions and their callers are
+        recomputed, and a caller only when something below it reaches differently now."""
+        if changed is None:
+            self._reach = {}
+            seeds = set(self.graph.nodes)
+            affected = seeds
+        else:
+            self._reach = dict(self._reach)  # a new table per propagation (rules key caches on it)
+            seeds = {node for node in changed if node in self.graph}
+            affected = set(seeds)
+            stack = list(seeds)
+            while stack:
+                for caller in self.graph.predecessors(stack.pop()):
+                    if caller not in affected:
+                        affected.add(caller)
+                        stack.append(caller)
+        moved: set[FunctionRef] = set()  # functions whose reach changed
+        for nodes in _components(self.graph.succ, affected):
+            nodes.sort()
+            if changed is not None and not any(
+                    node in seeds or any(callee in moved for callee in self.graph.succ[node]) for node in nodes):
+                continue  # nothing below changed: keeps its reach
+            before = {node: self._sites(node) for node in nodes} if changed is not None else {}
+            for kind in self.kinds:
+                for node in nodes:
+                    self._reach.pop((node, kind.name), None)
                 for _ in range(len(nodes) + 1):
-                    if not any([self._update(node, kind) for node in nodes]):
+                    if not any([self._update(node, kind) for node in nodes]):  # noqa: C419 - update every node
                         break
+            if changed is not None:
+                moved.update(node for node in nodes if self._sites(node) != before[node])
+
+    def _sites(self, node: FunctionRef) -> list[dict[EffectSite, int]]:
+        return [{site: dist for site, (dist, _edge) in self._reach.get((node, kind.name), {}).items()}
+                for kind in self.kinds]
 
     def _update(self, node: FunctionRef, kind: EffectKind) -> bool:
         key = (node, kind.name)
@@ -227,3 +282,47 @@ class CallGraph:
     @property
     def size(self) -> tuple[int, int]:
         return self.graph.number_of_nodes(), self.graph.number_of_edges()
+
+
+def _components(succ, nodes: set[FunctionRef]) -> list[list[FunctionRef]]:
+    """Strongly connected components of the subgraph on `nodes`, callees first (iterative
+    Tarjan: a component comes out after every component it reaches)."""
+    index: dict[FunctionRef, int] = {}
+    low: dict[FunctionRef, int] = {}
+    on_stack: set[FunctionRef] = set()
+    stack: list[FunctionRef] = []
+    out: list[list[FunctionRef]] = []
+    for root in sorted(nodes):
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            node, neighbours = work[-1]
+            for nxt in neighbours:
+                if nxt not in nodes:
+                    continue
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(succ[nxt])))
+                    break
+                if nxt in on_stack and index[nxt] < low[node]:
+                    low[node] = index[nxt]
+            else:
+                work.pop()
+                if work and low[node] < low[work[-1][0]]:
+                    low[work[-1][0]] = low[node]
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    out.append(component)
+    return out

@@ -345,3 +345,9 @@ def discover(
         walker.argument(given, os.path.normpath(os.path.join(base, given)))
     tasks = [walker.tasks[rel] for rel in sorted(walker.tasks)]
     return tasks, sorted(walker.skips.values())
+
+
+def module_name(root: str, rel: str, language: str) -> tuple[str, bool]:
+    """(module name, is package) that discovery gives the file `rel` under `root`, without
+    reading it (the LSP server names open buffers that way, saved or not)."""
+    return _Walker(root, (), 1 << 20, False).module(rel, language)

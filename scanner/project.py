@@ -23,6 +23,7 @@ from perfsense.scanner.facts.model import (
 )
 
 MAX_DEPTH = 6
+MEMO_LIMIT = 2_000_000  # entries kept across same-shape edits before the memo starts afresh
 SELF_ROOTS = frozenset({"self", "this", "cls"})
 
 
@@ -46,17 +47,21 @@ class Project:
         self._module_values: dict[str, dict[str, list[Value | None]]] = {}
         self._imports: dict[str, dict[str, Value]] = {}
         self._memo: dict[tuple, object] = {}  # resolution results; cleared when a file changes
+        self._classes_memo: dict[tuple, object] = {}  # class facts (they carry positions)
         # Structures rules derive from the whole project (e.g. an ORM model index);
         # emptied whenever a file is added, replaced or removed.
         self._derived: dict[str, Any] = {}
+        self._shape_derived: dict[str, Any] = {}  # built from file shapes only (see derived())
         for facts in files.values():
             self._add(facts)
 
     # --- indexing --------------------------------------------------------------------
     def _add(self, facts: FileFacts) -> None:
         path = facts.path
-        self._memo.clear()
-        self._derived.clear()
+        self._memo = {}
+        self._classes_memo = {}
+        self._derived = {}
+        self._shape_derived = {}
         self.files[path] = facts
         if facts.language == "python":
             self.py_modules.setdefault(facts.module, []).append(path)
@@ -81,12 +86,21 @@ class Project:
             if imp.func == MODULE_FUNCTION and imp.local:
                 self._imports[path][imp.local] = _import_value(facts.language, imp.module, imp.name)
 
-    def replace_file(self, facts: FileFacts) -> None:
+    def replace_file(self, facts: FileFacts, same_shape: bool = False) -> None:
+        """Swap a file's facts. `same_shape`: `file_shape()` did not change, so every name
+        resolves as before and the resolution memo survives (positions are not in it)."""
+        memo, shaped = self._memo, self._shape_derived
         self.remove_file(facts.path)
         self._add(facts)
+        if same_shape and len(memo) < MEMO_LIMIT:
+            self._memo, self._shape_derived = memo, shaped
 
     def remove_file(self, path: str) -> None:
         old = self.files.pop(path, None)
+        self._memo = {}
+        self._classes_memo = {}
+        self._derived = {}
+        self._shape_derived = {}
         if old is None:
             return
         if old.language == "python":
@@ -106,14 +120,19 @@ class Project:
                 del self.js_modules[key]
         for table in (self._defs, self._classes, self._module_values, self._imports):
             table.pop(path, None)
-        self._memo.clear()
-        self._derived.clear()
 
-    def derived(self, key: str, build: Callable[[Project], Any]) -> Any:
-        """Memoise `build(project)` until the project's files change."""
-        if key not in self._derived:
-            self._derived[key] = build(self)
-        return self._derived[key]
+    def derived(self, key: str, build: Callable[[Project], Any], shape: bool = False) -> Any:
+        """Memoise `build(project)` until the project's files change.
+
+        `shape=True`: the structure reads only what `file_shape()` covers (classes, their
+        attributes and methods, module-level values, imports, resolution), so it is kept
+        across edits that leave every shape as it was: the language server then does not
+        rebuild it on each keystroke inside a function body.
+        """
+        table = self._shape_derived if shape else self._derived
+        if key not in table:
+            table[key] = build(self)
+        return table[key]
 
     # --- modules ---------------------------------------------------------------------
     def module_file(self, module: str, near: str = "") -> str | None:
@@ -250,9 +269,9 @@ class Project:
     # --- classes and functions -------------------------------------------------------
     def enclosing_class(self, path: str, func: int) -> ClassFact | None:
         key = ("class", path, func)
-        if key not in self._memo:
-            self._memo[key] = self._enclosing_class(path, func)
-        return self._memo[key]  # type: ignore[return-value]
+        if key not in self._classes_memo:
+            self._classes_memo[key] = self._enclosing_class(path, func)
+        return self._classes_memo[key]  # type: ignore[return-value]
 
     def _enclosing_class(self, path: str, func: int) -> ClassFact | None:
         facts = self.files.get(path)
@@ -268,9 +287,9 @@ class Project:
     def class_chain(self, path: str, cls: ClassFact) -> list[tuple[ClassFact, str]]:
         """The class and its project base classes (breadth first, each once)."""
         key = ("chain", path, cls.qualname)
-        if key not in self._memo:
-            self._memo[key] = list(self._class_chain(path, cls))
-        return self._memo[key]  # type: ignore[return-value]
+        if key not in self._classes_memo:
+            self._classes_memo[key] = list(self._class_chain(path, cls))
+        return self._classes_memo[key]  # type: ignore[return-value]
 
     def _class_chain(self, path: str, cls: ClassFact) -> Iterator[tuple[ClassFact, str]]:
         seen: set[tuple[str, str]] = set()
@@ -388,3 +407,20 @@ def _import_value(language: str, module: str, name: str | None) -> Value:
     if language == "python":
         return Value(f"{module}.{name}" if name and name != "*" else module)
     return module_root(module, name)
+
+
+def file_shape(facts: FileFacts) -> tuple:
+    """What name resolution and other files can see of a file, without positions: its
+    module, functions (ids, nesting, kinds), classes, module-level values, imports and
+    exports. Two versions with the same shape resolve every value the same way, so an edit
+    that keeps it (typing inside a function body) needs no other file re-resolved."""
+    return (
+        facts.module, facts.language, facts.is_package, facts.is_script,
+        tuple((f.id, f.name, f.qualname, f.kind, f.is_async, f.parent, f.class_name, f.params, f.param_types,
+               f.decorators, f.handler, f.iteration, f.is_generator, f.exported) for f in facts.functions),
+        tuple((c.name, c.qualname, c.bases, c.decorators, c.methods, c.attributes, c.instance_attributes,
+               c.exported) for c in facts.classes),
+        tuple((b.name, b.kind, b.value) for b in facts.bindings if b.func == MODULE_FUNCTION),
+        tuple((i.local, i.module, i.name, i.kind, i.type_only) for i in facts.imports if i.func == MODULE_FUNCTION),
+        tuple((e.name, e.local, e.source, e.source_name) for e in facts.exports),
+    )

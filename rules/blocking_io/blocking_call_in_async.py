@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from perfsense.rules.blocking_io.catalog import match_blocking
 from perfsense.rules.blocking_io.context import runs_on_event_loop
 from perfsense.rules.blocking_io.examples import INVALID, VALID
+from perfsense.rules.blocking_io.fixes import FIX_KEY, sleep_to_asyncio
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.model import Category, Confidence, Finding, Severity
 from perfsense.scanner.project import FunctionRef
@@ -54,6 +55,7 @@ class BlockingCallInAsync(ProjectRule):
     )
     valid = VALID
     invalid = INVALID
+    fix_available = True
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         graph = ctx.graph
@@ -83,7 +85,15 @@ class BlockingCallInAsync(ProjectRule):
                 path=ref.path, span=call.span, context=project.display_name(ref),
                 message=f"`{hit.label}` is a {hit.group.what} in {where}; it stalls the event loop and "
                         f"every request it serves. Use {hit.replacement}.",
+                fix=_sleep_fix(project, facts, call),
             )
+
+    def fix(self, finding: Finding, text: str) -> str | None:
+        """`time.sleep(x)` written in an `async def` -> `await asyncio.sleep(x)`."""
+        if dict(finding.fix).get("fix") != FIX_KEY:
+            return None
+        start = finding.location.span.start
+        return sleep_to_asyncio(text, start.line, start.column)
 
     def _through_helpers(self, graph: CallGraph, ref: FunctionRef) -> Iterable[Finding]:
         project = graph.project
@@ -128,3 +138,12 @@ def _what(graph: CallGraph, site: EffectSite) -> str:
     facts = graph.project.files[site.path]
     hit = match_blocking(graph.project, facts, facts.calls[site.call], graph.catalogs)
     return hit.group.what if hit is not None else "a blocking call"
+
+
+def _sleep_fix(project, facts, call) -> tuple[tuple[str, str], ...]:
+    """Fix data for a `time.sleep(…)` statement in Python (the LSP offers `await asyncio.sleep`)."""
+    if facts.language != "python" or not call.statement:
+        return ()
+    if project.resolve(call.callee, facts.path, call.func).text != "time.sleep":
+        return ()
+    return (("fix", FIX_KEY), ("title", "Replace with `await asyncio.sleep(…)`"))

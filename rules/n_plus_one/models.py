@@ -91,7 +91,7 @@ class ModelIndex:
 
 
 def model_index(project: Project, orm: Orm) -> ModelIndex:
-    return project.derived("n-plus-one:models", lambda p: _build(p, orm))
+    return project.derived("n-plus-one:models", lambda p: _build(p, orm), shape=True)
 
 
 def _build(project: Project, orm: Orm) -> ModelIndex:

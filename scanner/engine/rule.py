@@ -105,6 +105,15 @@ class Rule:
     def help_uri(self) -> str:
         return f"https://github.com/perfsense/perfsense/blob/main/docs/rules.md#{self.id}"
 
+    def fix(self, finding: Finding, text: str) -> str | None:
+        """`text` (the whole file) with `finding` fixed, or None when no safe fix applies.
+
+        Rules with `fix_available = True` override this; the LSP server offers the result as
+        a quick fix. Simple replacements can instead travel in `Finding.fix` as
+        `("replace", new text)` for the finding's span, with an optional `("title", …)`.
+        """
+        return None
+
     def make(self, *, path: str, span: Span, message: str, chain: Iterable[ChainStep] = (),
              context: str = "", fix: Iterable[tuple[str, str]] = ()) -> Finding:
         return Finding(rule_id=self.id, category=self.category, severity=self.severity,

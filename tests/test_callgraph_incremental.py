@@ -1,0 +1,209 @@
+"""CallGraph.replace_file / remove_file (what the LSP server does on every edit) must leave
+the graph exactly as a fresh build of the same facts would be, whichever path they take:
+same-shape edits (only the file's own calls re-resolved, reach re-propagated from there),
+shape changes (importers and callers re-resolved), removals, chains of callers."""
+from __future__ import annotations
+
+import pytest
+
+from perfsense.scanner.callgraph import CallGraph
+from perfsense.scanner.project import FunctionRef, Project, file_shape
+from tests.facts_helpers import CATALOGS, facts_of
+from tests.test_callgraph import _snapshot
+
+BASE = {
+    "app/__init__.py": "",
+    "app/low.py": """
+        import requests
+
+        def fetch(url):
+            return requests.get(url, timeout=5)
+
+        def pure(x):
+            return x + 1
+    """,
+    "app/mid.py": """
+        from app import low
+
+        def load(url):
+            # one level up
+            return low.fetch(url)
+
+        def spin(n):
+            return spin(n - 1) if n else low.pure(n)
+    """,
+    "app/top.py": """
+        from app.mid import load, spin
+
+        async def handler(url):
+            data = load(url)
+            spin(3)
+            return data
+
+        async def other():
+            return [load(u) for u in ("a", "b")]
+    """,
+    "web/lib.js": "const fs = require('fs');\nfunction read(p) { return fs.readFileSync(p); }\nmodule.exports = { read };\n",
+    "web/app.js": "const { read } = require('./lib');\nasync function go() { return read('x'); }\n",
+}
+
+EDITS = [
+    ("app/mid.py", """
+        from app import low
+
+        def load(url):
+            # a comment moved everything down a line
+
+            return low.fetch(url)
+
+        def spin(n):
+            return spin(n - 1) if n else low.pure(n)
+    """, True),
+    ("app/mid.py", """
+        from app import low
+
+        def load(url):
+            return low.pure(url)
+
+        def spin(n):
+            return spin(n - 1) if n else low.fetch(n)
+    """, True),
+    ("app/low.py", """
+        import requests
+
+        def fetch(url):
+            return url
+
+        def pure(x):
+            return requests.post(x)
+    """, True),
+    ("app/low.py", """
+        import requests
+
+        def helper():
+            return 1
+
+        def fetch(url):
+            return requests.get(url, timeout=5)
+
+        def pure(x):
+            return helper()
+    """, False),
+    ("app/mid.py", """
+        from app import low
+
+        async def load(url):
+            return low.fetch(url)
+
+        def spin(n):
+            return spin(n - 1) if n else low.pure(n)
+    """, False),
+    ("app/top.py", """
+        from app.mid import load
+
+        async def handler(url):
+            return load(url)
+    """, False),
+    ("web/lib.js", ("const fs = require('fs');\nfunction read(p) { return fs.promises.readFile(p); }\n"
+                    "module.exports = { read };\n"), True),
+    ("web/lib.js", ("const fs = require('fs');\nfunction read(p) { return p; }\nfunction other() {}\n"
+                    "module.exports = { read, other };\n"), False),
+]
+
+
+def test_each_edit_leaves_what_a_fresh_build_gives():
+    files = dict(BASE)
+    facts = facts_of(files)
+    graph = CallGraph(Project(dict(facts)), CATALOGS)
+    for path, text, same_shape in EDITS:
+        before = facts[path]
+        files[path] = text
+        facts = facts_of(files)
+        assert (file_shape(before) == file_shape(facts[path])) is same_shape, path
+        graph.replace_file(facts[path])
+        assert _snapshot(graph) == _snapshot(CallGraph(Project(dict(facts)), CATALOGS)), (path, text)
+
+
+def test_callers_of_callers_keep_their_edges():
+    """Re-resolving an importer must not lose the edges into it from further up."""
+    facts = facts_of(BASE)
+    graph = CallGraph(Project(dict(facts)), CATALOGS)
+    changed = dict(BASE, **{"app/low.py": "import requests\n\ndef fetch(url):\n    return requests.get(url)\n\n"
+                                          "def pure(x):\n    return x\n\ndef extra():\n    return 0\n"})
+    new = facts_of(changed)
+    graph.replace_file(new["app/low.py"])
+    assert _snapshot(graph) == _snapshot(CallGraph(Project(dict(new)), CATALOGS))
+    handler = FunctionRef("app/top.py", 1)
+    assert {s.label for s in graph.reach(handler, "blocking")} == {"requests.get"}
+
+
+@pytest.mark.parametrize("path", ["app/low.py", "app/mid.py", "web/lib.js"])
+def test_removing_a_file_equals_a_fresh_build(path: str):
+    facts = facts_of(BASE)
+    graph = CallGraph(Project(dict(facts)), CATALOGS)
+    graph.remove_file(path)
+    rest = {p: f for p, f in facts.items() if p != path}
+    assert _snapshot(graph) == _snapshot(CallGraph(Project(rest), CATALOGS))
+    graph.replace_file(facts[path])  # and back
+    assert _snapshot(graph) == _snapshot(CallGraph(Project(dict(facts)), CATALOGS))
+
+
+def test_a_same_shape_edit_recomputes_only_what_changed():
+    facts = facts_of(BASE)
+    graph = CallGraph(Project(dict(facts)), CATALOGS)
+    handler = FunctionRef("app/top.py", 1)
+    kept = graph.reach(handler, "blocking")
+    files = dict(BASE, **{"app/top.py": BASE["app/top.py"].replace("data = load(url)", "data = load(url)  # ok")})
+    graph.replace_file(facts_of(files)["app/top.py"])
+    other = FunctionRef("app/mid.py", 1)
+    assert graph.reach(other, "blocking") is not None
+    assert graph.reach(handler, "blocking") == kept
+
+
+def test_components_come_callees_first_and_match_networkx():
+    import random
+
+    import networkx as nx
+
+    from perfsense.scanner.callgraph import _components
+
+    rng = random.Random(7)
+    for _ in range(30):
+        graph = nx.MultiDiGraph()
+        nodes = [FunctionRef(f"f{i % 3}.py", i) for i in range(40)]
+        graph.add_nodes_from(nodes)
+        for _ in range(rng.randint(0, 90)):
+            graph.add_edge(rng.choice(nodes), rng.choice(nodes))
+        subset = set(rng.sample(nodes, 30))
+        found = _components(graph.succ, subset)
+        expected = {frozenset(c) for c in nx.strongly_connected_components(graph.subgraph(subset))}
+        assert {frozenset(c) for c in found} == expected
+        position = {node: i for i, component in enumerate(found) for node in component}
+        for a, b in graph.subgraph(subset).edges():
+            assert position[b] <= position[a]  # a callee's component never comes after its caller's
+
+
+def test_shape_derived_structures_survive_same_shape_edits_only():
+    facts = facts_of(BASE)
+    project = Project(dict(facts))
+    built = []
+    project.derived("t:shape", lambda p: built.append("shape") or len(built), shape=True)
+    project.derived("t:facts", lambda p: built.append("facts") or len(built))
+    body_edit = dict(BASE, **{"app/top.py": BASE["app/top.py"].replace("spin(3)", "spin(4)")})
+    project.replace_file(facts_of(body_edit)["app/top.py"], same_shape=True)
+    project.derived("t:shape", lambda p: built.append("shape") or len(built), shape=True)
+    project.derived("t:facts", lambda p: built.append("facts") or len(built))
+    assert built == ["shape", "facts", "facts"]
+    project.replace_file(facts["app/top.py"])  # shape not known to be the same
+    project.derived("t:shape", lambda p: built.append("shape") or len(built), shape=True)
+    assert built[-1] == "shape"
+
+
+def test_every_propagation_makes_a_new_reach_table():
+    """Rules cache per propagation on the identity of the table (memory-leak's `repeated`)."""
+    facts = facts_of(BASE)
+    graph = CallGraph(Project(dict(facts)), CATALOGS)
+    before = graph._reach
+    files = dict(BASE, **{"app/top.py": BASE["app/top.py"].replace("spin(3)", "spin(4)")})
+    graph.replace_file(facts_of(files)["app/top.py"])
+    assert graph._reach is not before
