@@ -210,8 +210,8 @@ def _error_ranges(source: SourceFile, root) -> list[tuple[int, int]]:
             continue
         if node.has_error:
             stack.extend(node.children)
-    if not out:
-        out = [(line, line) for line in error_lines(root)]
+    if not out:  # no visible ERROR/MISSING node: a hidden MISSING token (see error_lines)
+        out = [(line, line) for line in error_lines(root)] or [(0, 0)]
     return _merge(sorted(out))
 
 

@@ -1,0 +1,37 @@
+"""Syntax errors the node API cannot see: a hidden MISSING token must still be located."""
+from __future__ import annotations
+
+from perfsense.scanner.engine.worker import Settings, analyse_source
+from perfsense.scanner.model import SkipReason
+from perfsense.scanner.parse import error_lines, parse
+from perfsense.scanner.source import SourceFile
+from tests.helpers import scan_tree, write_tree
+
+# `1name` parses as `1` then a MISSING `_newline` (a hidden token: no Node reaches it).
+HIDDEN_MISSING = "import requests\n\n\nasync def f():\n    requests.get('u')\n\n\n1syntax_error  # NOQA\n"
+
+
+def test_hidden_missing_token_has_an_error_line() -> None:
+    root = parse(HIDDEN_MISSING.encode(), "python").root_node
+    assert root.has_error
+    assert error_lines(root) == [7]
+
+
+def test_hidden_missing_token_is_partial_parse_not_internal_error() -> None:
+    result = analyse_source(SourceFile("t.py", HIDDEN_MISSING, "python"), "t", False, Settings())
+    assert [(s.reason, s.line) for s in result.skips] == [(SkipReason.PARTIAL_PARSE, 7)]
+    assert result.error_ranges == ((7, 7),)
+    assert result.facts is not None
+
+
+def test_findings_outside_the_error_region_are_kept(tmp_path) -> None:
+    write_tree(tmp_path, {"t.py": HIDDEN_MISSING})
+    result = scan_tree(tmp_path)
+    assert [(s.reason, s.line) for s in result.skips] == [(SkipReason.PARTIAL_PARSE, 7)]
+    assert [(f.rule_id, f.location.span.start.line) for f in result.findings] == [
+        ("blocking-call-in-async", 4)]
+
+
+def test_missing_anonymous_token_inside_quotes() -> None:
+    root = parse(b"def f(:\n    pass\n", "python").root_node
+    assert error_lines(root) == [0]
