@@ -36,7 +36,10 @@ def _subclasses(base: type) -> list[type]:
 def rule_classes() -> tuple[type[Rule], ...]:
     """Every rule, in catalog order (category, then id)."""
     load_rule_modules()
-    classes = {cls.id: cls for cls in _subclasses(Rule) if cls.id and cls not in (FileRule, ProjectRule)}
+    # Only the package's own rules: a Rule subclass defined elsewhere (a test's rule, passed
+    # through `ScanOptions.extra_rules`) must never join the catalog by being imported.
+    classes = {cls.id: cls for cls in _subclasses(Rule) if cls.id and cls not in (FileRule, ProjectRule)
+               and cls.__module__.startswith("perfsense.rules.")}
     return tuple(sorted(classes.values(), key=lambda c: (CATEGORY_ORDER.index(c.category), c.id)))
 
 

@@ -34,6 +34,7 @@ class ScanRequest:
     verbose: bool = False
     progress: Progress | None = None
     cwd: str = field(default_factory=os.getcwd)
+    extra_rules: Sequence[type] = ()  # tests: rule classes besides the registry's
 
 
 @dataclass(slots=True)
@@ -57,7 +58,8 @@ def analyse(request: ScanRequest) -> ScanResult:
     root, config = load(request)
     options = ScanOptions(jobs=request.jobs, use_cache=request.use_cache, select=request.select,
                           ignore=request.ignore, max_file_size=request.max_file_size,
-                          timeout=request.timeout, progress=request.progress)
+                          timeout=request.timeout, progress=request.progress,
+                          extra_rules=tuple(request.extra_rules))
     settings = settings_for(config, options, root)
     paths = [os.path.join(request.cwd, p) for p in request.paths] or [root]
     tasks, skips = discover(paths, root, exclude=config.exclude, max_file_size=settings.max_file_size)
@@ -101,5 +103,6 @@ def _whole_scan_key(cache, tasks: Sequence[FileTask], skips, config: Config, opt
         digest.update(hashlib.sha256(data).digest())
     for skip in skips:
         digest.update(repr(skip).encode("utf-8", "surrogatepass"))
-    selection = repr((sorted(options.select), sorted(options.ignore), config))
+    extra = [f"{cls.__module__}.{cls.__qualname__}" for cls in options.extra_rules]
+    selection = repr((sorted(options.select), sorted(options.ignore), config, extra))
     return cache.key(__version__, digest.hexdigest(), selection)

@@ -44,13 +44,15 @@ class Settings:
     catalog: Mapping[str, Any] = field(default_factory=dict)
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     cache_dir: str | None = None
+    extra_rules: tuple[type, ...] = ()  # rule classes besides the registry's (tests)
 
     @property
     def salt(self) -> str:
         """What, besides the content, decides a file's result."""
         opts = repr(sorted((k, sorted(v.items())) for k, v in self.rule_options.items()))
+        extra = ",".join(f"{cls.__module__}.{cls.__qualname__}" for cls in self.extra_rules)
         return "|".join([__version__, str(self.max_file_size), str(self.minified_line_length),
-                         Catalogs(self.catalog).fingerprint, opts])
+                         Catalogs(self.catalog).fingerprint, opts, extra])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,7 +178,7 @@ def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settin
     ctx = FileContext(source=source, root=root, facts=facts, catalogs=catalogs, options=settings.rule_options)
     findings: list[Finding] = []
     extra: dict[str, Any] = {}
-    for cls in rule_classes():
+    for cls in (*rule_classes(), *settings.extra_rules):
         rule = cls(settings.rule_options.get(cls.id))
         if not rule.applies_to(source.language):
             continue
