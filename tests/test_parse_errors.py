@@ -35,3 +35,30 @@ def test_findings_outside_the_error_region_are_kept(tmp_path) -> None:
 def test_missing_anonymous_token_inside_quotes() -> None:
     root = parse(b"def f(:\n    pass\n", "python").root_node
     assert error_lines(root) == [0]
+
+
+PY2 = [
+    ("print 'hello'\n", "a `print` statement"),
+    ("print >>sys.stderr, 'x'\n", "a `print` statement"),
+    ("exec 'x = 1'\n", "an `exec` statement"),
+    ("x = `y`\n", "a backquoted expression"),
+    ("if a <> b:\n    pass\n", "the `<>` operator"),
+    ("x = 0777\n", "an old-style octal literal"),
+    ("x = 10L\n", "a long integer literal"),
+]
+
+
+def test_python2_code_is_one_parse_error() -> None:
+    for text, what in PY2:
+        code = "import os\n\n" + text + "try:\n    pass\nexcept Exception, e:\n    pass\n"
+        result = analyse_source(SourceFile("t.py", code, "python"), "t", False, Settings())
+        assert [(s.reason, s.line, s.detail) for s in result.skips] == [
+            (SkipReason.PARSE_ERROR, 2, f"Python 2 code ({what} at line 3)")], text
+        assert result.facts is None
+
+
+def test_python3_lookalikes_are_not_python2() -> None:
+    code = ("print('x')\nprint (a), b\nexec(code)\nx = 00 + 0o777 + 0x1F + 1_000 + 1j\n"
+            "s = '`<>`'  # print 'x'\n")
+    result = analyse_source(SourceFile("t.py", code, "python"), "t", False, Settings())
+    assert result.skips == ()

@@ -25,8 +25,9 @@ from perfsense.scanner.facts import extract
 from perfsense.scanner.facts.model import FileFacts
 from perfsense.scanner.model import Finding, Skip, SkipReason
 from perfsense.scanner.parse import ParseTimeout, error_lines, parse
+from perfsense.scanner.parse.legacy import python2_syntax
 from perfsense.scanner.reading import ReadError, read_capped
-from perfsense.scanner.source import DecodeError, SourceFile, decode, is_js
+from perfsense.scanner.source import PYTHON, DecodeError, SourceFile, decode, is_js
 
 if TYPE_CHECKING:
     from perfsense.scanner.discovery import FileTask
@@ -160,6 +161,11 @@ def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settin
     deadline = time.monotonic() + settings.timeout
     tree = parse(source.data, source.language, deadline)
     root = tree.root_node
+    legacy = python2_syntax(root, source.data) if source.language == PYTHON else None
+    if legacy is not None:
+        return FileResult(path=source.path, digest=digest, lines=source.line_count,
+                          skips=(Skip(path=source.path, reason=SkipReason.PARSE_ERROR, line=legacy[0],
+                                      detail=f"Python 2 code ({legacy[1]} at line {legacy[0] + 1})"),))
     skips: list[Skip] = []
     ranges: list[tuple[int, int]] = []
     if root.has_error:
