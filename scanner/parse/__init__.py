@@ -25,6 +25,7 @@ _languages: dict[str, ts.Language] = {}
 _queries: dict[tuple[str, str], ts.Query] = {}
 _local = threading.local()
 _CHUNK = 64 * 1024
+_LONE_CR = re.compile(rb"\r(?!\n)")
 _SEXP_TOKEN = re.compile(r'[()"\\]')
 
 
@@ -69,8 +70,13 @@ def parse(data: bytes, lang: str, deadline: float | None = None) -> ts.Tree:
 
     The parser reads the text in chunks through a callback; once the deadline has
     passed the callback ends the input, so even a pathological file stops in C.
+
+    A lone CR ends a line for editors, Python and JavaScript, but not for the grammars:
+    the parser sees it as LF (same length, so every byte offset stays valid).
     """
     parser = _parser(lang)
+    if b"\r" in data:
+        data = _LONE_CR.sub(b"\n", data)
     if deadline is None:
         return parser.parse(data)
     expired = False
