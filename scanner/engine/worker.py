@@ -160,6 +160,8 @@ def _policy_skip(source: SourceFile, settings: Settings) -> Skip | None:
 def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settings, digest: str) -> FileResult:
     deadline = time.monotonic() + settings.timeout
     tree = parse(source.data, source.language, deadline)
+    if tree.root_node.has_error and source.language == "javascript":
+        source, tree = _typed_javascript(source, tree, deadline)
     root = tree.root_node
     legacy = python2_syntax(root, source.data) if source.language == PYTHON else None
     if legacy is not None:
@@ -204,6 +206,15 @@ def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settin
         facts.extra.update(extra)
     return FileResult(path=source.path, digest=digest, facts=facts, findings=tuple(findings),
                       skips=tuple(skips), lines=source.line_count, error_ranges=tuple(ranges))
+
+
+def _typed_javascript(source: SourceFile, tree, deadline: float):
+    """A `.js` file with type annotations (Flow, or TypeScript) is read as TSX when that
+    grammar, a superset of JSX, parses it with fewer errors."""
+    typed = parse(source.data, "tsx", deadline)
+    if typed.root_node.has_error and len(error_lines(typed.root_node)) >= len(error_lines(tree.root_node)):
+        return source, tree
+    return SourceFile(source.path, source.text, "tsx", source.data, source.line_starts), typed
 
 
 def _error_ranges(source: SourceFile, root) -> list[tuple[int, int]]:
