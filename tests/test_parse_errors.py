@@ -39,7 +39,7 @@ def test_missing_anonymous_token_inside_quotes() -> None:
 
 PY2 = [
     ("print 'hello'\n", "a `print` statement"),
-    ("print >>sys.stderr, 'x'\n", "a `print` statement"),
+    ("print 'y'\nprint >>sys.stderr, 'x'\n", "a `print` statement"),
     ("exec 'x = 1'\n", "an `exec` statement"),
     ("x = `y`\n", "a backquoted expression"),
     ("if a <> b:\n    pass\n", "the `<>` operator"),
@@ -58,7 +58,7 @@ def test_python2_code_is_one_parse_error() -> None:
 
 
 def test_python3_lookalikes_are_not_python2() -> None:
-    code = ("print('x')\nprint (a), b\nexec(code)\nx = 00 + 0o777 + 0x1F + 1_000 + 1j\n"
+    code = ("print('x')\nprint (a), b\nexec(code)\nx = 00 + 0o777 + 0x1F + 1_000 + 1j\nprint >> sys.stderr, 'm'\n"
             "s = '`<>`'  # print 'x'\n")
     result = analyse_source(SourceFile("t.py", code, "python"), "t", False, Settings())
     assert result.skips == ()

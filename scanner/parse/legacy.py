@@ -1,5 +1,6 @@
 """Python 2 code: tree-sitter-python still parses some Python 2 forms (the `print` and
-`exec` statements, backquotes, `<>`, `0777`, `10L`) that no Python 3 accepts. A file
+`exec` statements, backquotes, `<>`, `0777`, `10L`) that no Python 3 accepts (but
+`print >>f, x`, which Python 3 reads as a tuple, is no evidence). A file
 that uses them is Python 2 and is reported as one `parse-error`, not analysed as Python 3.
 """
 from __future__ import annotations
@@ -30,8 +31,8 @@ def python2_syntax(root: ts.Node, data: bytes) -> tuple[int, str] | None:
 
 def _what(node: ts.Node, data: bytes) -> str:
     kind = node.type
-    if kind == "print_statement":
-        return "a `print` statement"
+    if kind == "print_statement":  # `print >>f, x` is also valid Python 3: a tuple
+        return "" if any(child.type == "chevron" for child in node.children) else "a `print` statement"
     if kind == "exec_statement":
         return "an `exec` statement"
     if kind == "comparison_operator":
