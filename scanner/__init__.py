@@ -8,7 +8,7 @@ __version__ = "0.1.0"
 # of the real module. While `-m` is still locating its module, sys.argv[0] is "-m": the
 # working directory leaves sys.path then, before anything else is imported (`os` and `sys`
 # are loaded at interpreter start, never from the path). `python -P` closes the gap left
-# for `perfsense` itself.
-if _sys.argv[:1] == ["-m"] and not _sys.flags.safe_path:
-    _cwd = _os.getcwd()
-    _sys.path[:] = [_entry for _entry in _sys.path if _entry not in ("", ".", _cwd)]
+# for `perfsense` itself. Only the entry `-m` put first goes: the same folder further down
+# came from the configuration (scanning the standard library from inside it, say).
+if _sys.argv[:1] == ["-m"] and not _sys.flags.safe_path and _sys.path[:1] in ([""], ["."], [_os.getcwd()]):
+    del _sys.path[0]

@@ -125,6 +125,18 @@ def test_cli_ignores_modules_in_the_working_directory(tmp_path: Path) -> None:
         _no_sentinels(sentinels)
 
 
+def test_cli_runs_inside_the_standard_library() -> None:
+    """Only the entry `-m` added goes: a working directory that is also a configured path
+    (the standard library) stays on sys.path."""
+    import sysconfig
+
+    stdlib = sysconfig.get_paths()["stdlib"]
+    proc = _run([sys.executable, "-m", "perfsense.scanner.cli", "scan", "json", "--format", "json", "--quiet",
+                 "--no-cache"], cwd=Path(stdlib))
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["summary"]["files"] >= 4
+
+
 def test_lsp_ignores_modules_in_the_working_directory(tmp_path: Path) -> None:
     if importlib.util.find_spec("perfsense.lsp.__main__") is None:
         pytest.skip("the LSP server (perfsense.lsp.__main__) is not on this branch yet")
