@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import networkx as nx
-
 from perfsense.scanner.effects import EffectKind, effect_kinds
 from perfsense.scanner.facts.model import Call, FileFacts
 from perfsense.scanner.project import FunctionRef, Project
@@ -48,10 +46,12 @@ class Hop:
 
 class CallGraph:
     def __init__(self, project: Project, catalogs: object, kinds: Iterable[EffectKind] | None = None) -> None:
+        import networkx as nx  # imported here: the warm (cached) scan never builds a graph
+
         self.project = project
         self.catalogs = catalogs
         self.kinds = list(kinds if kinds is not None else effect_kinds())
-        self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self.graph = nx.MultiDiGraph()
         self.direct: dict[FunctionRef, list[EffectSite]] = {}
         self._reach: dict[tuple[FunctionRef, str], dict[EffectSite, tuple[int, Edge | None]]] = {}
         for path in sorted(project.files):
@@ -144,6 +144,8 @@ class CallGraph:
 
     # --- propagation -----------------------------------------------------------------
     def propagate(self) -> None:
+        import networkx as nx
+
         self._reach = {}
         condensed = nx.condensation(self.graph)
         members = condensed.graph["mapping"]

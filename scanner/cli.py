@@ -44,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--timeout", type=float, metavar="SECONDS", help="per-file time budget (default: 20)")
     scan.add_argument("--max-file-size", type=int, metavar="BYTES", help="skip larger files (default: 1 MiB)")
     scan.add_argument("--category", default="perfsense", help="SARIF automationDetails category")
+    adopt = scan.add_mutually_exclusive_group()
+    adopt.add_argument("--baseline", metavar="FILE",
+                       help="report only findings that are not recorded in this baseline file")
+    adopt.add_argument("--write-baseline", metavar="FILE",
+                       help="record every current finding in FILE (JSON) and exit 0")
+    scan.add_argument("--diff-base", metavar="REV",
+                      help="report only findings on lines changed since git revision REV "
+                           "(the whole project is still analysed)")
     scan.add_argument("--quiet", "-q", action="store_true", help="no progress, no summary on stderr")
     scan.add_argument("--verbose", "-v", action="store_true", help="log what happens to stderr")
 
@@ -84,13 +92,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from perfsense.scanner.baseline import BaselineError
     from perfsense.scanner.config import ConfigError
     from perfsense.scanner.engine.scan import ScanRequest, run_scan
+    from perfsense.scanner.vcs import GitError
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="perfsense: %(message)s", stream=sys.stderr)
     if args.jobs < 0:
         print("perfsense: --jobs must be 0 (all cores) or more", file=sys.stderr)
+        return EXIT_ERROR
+    if args.write_baseline and args.diff_base:
+        print("perfsense: --write-baseline records every finding; it cannot be combined with --diff-base",
+              file=sys.stderr)
         return EXIT_ERROR
     missing = [p for p in args.paths if not os.path.lexists(p)]
     if missing:
@@ -101,12 +115,16 @@ def _scan(args: argparse.Namespace) -> int:
         paths=args.paths, fmt=args.format, select=args.select, ignore=args.ignore, jobs=args.jobs,
         use_cache=not args.no_cache, config_path=args.config, timeout=args.timeout,
         max_file_size=args.max_file_size, category=args.category, verbose=args.verbose,
-        progress=progress,
+        progress=progress, baseline=args.baseline, write_baseline=args.write_baseline,
+        diff_base=args.diff_base,
     )
     try:
         outcome = run_scan(request)
     except ConfigError as exc:
         print(f"perfsense: configuration error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except (BaselineError, GitError) as exc:
+        print(f"perfsense: {exc}", file=sys.stderr)
         return EXIT_ERROR
     finally:
         if progress is not None:
@@ -114,6 +132,11 @@ def _scan(args: argparse.Namespace) -> int:
     _write(outcome.report, args.output)
     if not args.quiet and args.output and args.format != "text":
         print(outcome.summary_line, file=sys.stderr)
+    if outcome.baseline_written is not None:
+        if not args.quiet:
+            print(f"perfsense: wrote {outcome.baseline_written} finding(s) to the baseline "
+                  f"{args.write_baseline}", file=sys.stderr)
+        return EXIT_CLEAN
     if outcome.result.findings and not args.exit_zero:
         return EXIT_FINDINGS
     if args.strict and outcome.result.skips and not args.exit_zero:

@@ -52,6 +52,7 @@ _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*\Z")
 _CATALOG = {
     "blocking": (("python", "javascript"), ("call",), ("replacement",)),
     "queries": (None, ("call",), ("batch",)),
+    "bundles": (("packages",), ("module", "what"), ("kind", "lazy", "size-kb", "instead", "package")),
 }
 
 
@@ -230,9 +231,10 @@ class _Reader:
                     f"{key}.{name}", entries, "a table with " + " / ".join(languages) + " arrays"
                 )
             per_language = self.keys(f"{key}.{name}", entries, languages, "language")
+            shape = _bundle_package if name == "bundles" else _blocking_group
             out[name] = {
                 language: [
-                    _blocking_group(entry)
+                    shape(entry)
                     for entry in self.entries(f"{key}.{name}.{language}", items, required, optional)
                 ]
                 for language, items in per_language.items()
@@ -268,6 +270,13 @@ def _blocking_group(entry: Mapping[str, str]) -> dict[str, Any]:
         "replacement": entry.get("replacement", "a non-blocking alternative"),
         "calls": [entry["call"]],
     }
+
+
+def _bundle_package(entry: Mapping[str, str]) -> dict[str, Any]:
+    """A config entry `{module, what, …}` in the shape of a `bundles.yaml` package."""
+    out: dict[str, Any] = {key.replace("-", "_"): value for key, value in entry.items() if key != "module"}
+    out["modules"] = [entry["module"]]
+    return out
 
 
 def _parse(table: Mapping[str, Any], reader: _Reader, source: str) -> Config:

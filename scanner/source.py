@@ -9,7 +9,6 @@ import bisect
 import codecs
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from perfsense.scanner.model import Position, SkipReason, Span
 
@@ -35,10 +34,11 @@ SNIFF_BYTES = 8192
 
 def language_of(path: str) -> str | None:
     """The language perfsense analyses a file as, or None when it is not a source file."""
-    name = PurePosixPath(path).name.lower()
-    if name.endswith((".d.ts", ".d.mts", ".d.cts")):
+    name = path[path.rfind("/") + 1:].lower()
+    dot = name.rfind(".")
+    if dot <= 0 or name.endswith((".d.ts", ".d.mts", ".d.cts")):
         return None
-    return LANGUAGE_BY_SUFFIX.get(PurePosixPath(name).suffix)
+    return LANGUAGE_BY_SUFFIX.get(name[dot:])
 
 
 def is_js(language: str) -> bool:

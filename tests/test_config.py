@@ -369,3 +369,16 @@ def test_path_ignored() -> None:
     assert not path_ignored("scripts/sub/load.py", "blocking-call-in-async", "blocking-io", config)
     assert path_ignored("pkg/conftest.py", "blocking-call-in-async", "blocking-io", config)
     assert not path_ignored("app/models.py", "query-in-loop", "n-plus-one", Config())
+
+
+def test_bundle_catalog_extension(tmp_path: Path) -> None:
+    (tmp_path / "perfsense.toml").write_text(
+        '[[catalog.bundles.packages]]\nmodule = "@acme/everything"\nkind = "whole"\nsize_kb = "90"\n'
+        'what = "the whole Acme SDK"\ninstead = "per-module imports"\n', encoding="utf-8")
+    from perfsense.scanner.config import load_config
+
+    catalogs = Catalogs(load_config(str(tmp_path)).catalog)
+    packages = catalogs.get("bundles")["packages"]
+    assert packages[-1] == {"modules": ["@acme/everything"], "kind": "whole", "size_kb": "90",
+                            "what": "the whole Acme SDK", "instead": "per-module imports"}
+    assert len(packages) > 1  # appended to the built-in packages

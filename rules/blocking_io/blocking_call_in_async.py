@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from perfsense.rules.blocking_io.catalog import match_blocking
 from perfsense.rules.blocking_io.context import runs_on_event_loop
 from perfsense.rules.blocking_io.examples import INVALID, VALID
-from perfsense.scanner.callgraph import CallGraph, EffectSite, Edge
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity
 from perfsense.scanner.project import FunctionRef
+
+if TYPE_CHECKING:
+    from perfsense.scanner.callgraph import CallGraph, EffectSite, Edge
 
 
 class BlockingCallInAsync(ProjectRule):

@@ -1,8 +1,12 @@
 """Where blocking hurts: code that runs on an event loop."""
 from __future__ import annotations
 
-from perfsense.scanner.callgraph import CallGraph
+from typing import TYPE_CHECKING
+
 from perfsense.scanner.project import FunctionRef
+
+if TYPE_CHECKING:
+    from perfsense.scanner.callgraph import CallGraph
 
 
 def runs_on_event_loop(graph: CallGraph, ref: FunctionRef) -> bool:

@@ -9,7 +9,8 @@ import re
 
 from perfsense.scanner.engine.rule import Example, Rule
 
-_MARKER = re.compile(r"\s*(#|//)\s*expect\b(:\s*[\w, -]+)?")
+_MARKER = re.compile(r"\s*(#|//)\s*expect\b(:\s*[\w, -]+)?|\s*\{?/\*\s*expect\b(:\s*[\w, -]+)?\s*\*/\}?")
+_BACKTICKS = re.compile(r"`{3,}")
 FENCE = {"python": "python", "javascript": "js", "typescript": "ts", "tsx": "tsx", "jsx": "jsx"}
 
 
@@ -31,10 +32,11 @@ def _examples_md(examples: tuple[Example, ...], limit: int) -> list[str]:
             lines.append(f"*{example.title}*")
             lines.append("")
         files = example_code(example)
-        for path, fence, code in files:
+        for path, language, code in files:
             if len(files) > 1:
                 lines.append(f"`{path}`:")
-            lines.extend([f"```{fence}", code, "```", ""])
+            fence = "`" * max(3, 1 + max((len(run) for run in _BACKTICKS.findall(code)), default=0))
+            lines.extend([f"{fence}{language}", code, fence, ""])
     return lines
 
 
@@ -54,13 +56,18 @@ def render_markdown(rule: type[Rule], heading: str = "##", examples: int = 2) ->
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_text(rule: type[Rule]) -> str:
-    """Plain text for the terminal (`perfsense explain`): headings kept, code indented."""
-    text = render_markdown(rule, heading="#", examples=len(rule.invalid) + len(rule.valid))
-    out, in_code = [], False
+def render_text(rule: type[Rule], examples: int | None = None) -> str:
+    """Plain text for the terminal (`perfsense explain`) and SARIF `help.text`: headings kept,
+    code indented; every example unless `examples` limits them."""
+    count = len(rule.invalid) + len(rule.valid) if examples is None else examples
+    text = render_markdown(rule, heading="#", examples=count)
+    out, in_code, fence = [], False, ""
     for line in text.splitlines():
-        if line.startswith("```"):
-            in_code = not in_code
+        if not in_code and line.startswith("```"):
+            in_code, fence = True, line[:len(line) - len(line.lstrip("`"))]
+            continue
+        if in_code and line == fence:
+            in_code = False
             continue
         out.append(("    " + line).rstrip() if in_code else line)
     return "\n".join(out) + "\n"

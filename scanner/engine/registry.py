@@ -5,7 +5,7 @@ import importlib
 import pkgutil
 from functools import lru_cache
 
-from perfsense.scanner.engine.rule import FileRule, ProjectRule, Rule
+from perfsense.scanner.engine.rule import Rule
 from perfsense.scanner.model import Category
 
 CATEGORY_ORDER = [Category.N_PLUS_ONE, Category.BLOCKING_IO, Category.INEFFICIENT_LOOP,
@@ -36,10 +36,8 @@ def _subclasses(base: type) -> list[type]:
 def rule_classes() -> tuple[type[Rule], ...]:
     """Every rule, in catalog order (category, then id)."""
     load_rule_modules()
-    # Only the package's own rules: a Rule subclass defined elsewhere (a test's rule, passed
-    # through `ScanOptions.extra_rules`) must never join the catalog by being imported.
-    classes = {cls.id: cls for cls in _subclasses(Rule) if cls.id and cls not in (FileRule, ProjectRule)
-               and cls.__module__.startswith("perfsense.rules.")}
+    classes = {cls.id: cls for cls in _subclasses(Rule)
+               if cls.id and cls.__module__.startswith("perfsense.rules.")}  # not test doubles
     return tuple(sorted(classes.values(), key=lambda c: (CATEGORY_ORDER.index(c.category), c.id)))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -89,6 +89,13 @@ class Rule:
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options = {**self.default_options, **(options or {})}
+
+    @classmethod
+    def scan_inputs(cls, root: str, files: Sequence[str]) -> Iterable[str]:
+        """Absolute paths of files other than the analysed sources (package manifests, …)
+        whose content decides this rule's findings; the whole-scan cache key covers them.
+        `files` are the analysed files, relative to `root`."""
+        return ()
 
     def applies_to(self, language: str) -> bool:
         family = "python" if language == "python" else "javascript"

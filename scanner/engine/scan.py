@@ -34,6 +34,9 @@ class ScanRequest:
     verbose: bool = False
     progress: Progress | None = None
     cwd: str = field(default_factory=os.getcwd)
+    baseline: str | None = None  # report only findings not in this baseline file
+    write_baseline: str | None = None  # record every finding in this baseline file
+    diff_base: str | None = None  # report only findings on lines changed since this revision
     extra_rules: Sequence[type] = ()  # tests: rule classes besides the registry's
 
 
@@ -42,6 +45,7 @@ class Outcome:
     result: ScanResult
     report: str
     summary_line: str
+    baseline_written: int | None = None  # entries written by `write_baseline`
 
 
 def load(request: ScanRequest) -> tuple[str, Config]:
@@ -64,7 +68,7 @@ def analyse(request: ScanRequest) -> ScanResult:
     paths = [os.path.join(request.cwd, p) for p in request.paths] or [root]
     tasks, skips = discover(paths, root, exclude=config.exclude, max_file_size=settings.max_file_size)
     cache = project_cache(root, settings)
-    key = _whole_scan_key(cache, tasks, skips, config, options, settings.max_file_size) if cache.enabled else ""
+    key = _whole_scan_key(cache, tasks, skips, config, options, settings.max_file_size, root) if cache.enabled else ""
     if key:
         cached = cache.get(key)
         if isinstance(cached, ScanResult):
@@ -77,12 +81,20 @@ def analyse(request: ScanRequest) -> ScanResult:
 
 
 def run_scan(request: ScanRequest) -> Outcome:
+    """Analyse, apply baseline and diff mode, render. Raises ConfigError, BaselineError, GitError."""
+    from perfsense.scanner.engine import adoption
     from perfsense.scanner.report import render
 
-    result = analyse(request)
+    plan = adoption.prepare(list(request.paths), request.cwd, baseline=request.baseline,
+                            write_baseline=request.write_baseline, diff_base=request.diff_base)
+    applied = adoption.apply(plan, analyse(request))
+    result, provenance = applied.result, None
+    if request.fmt == "sarif":
+        result, provenance = adoption.for_sarif(result)
     report = render(result, request.fmt, list(rule_classes()), tool_version=__version__,
-                    category=request.category, verbose=request.verbose)
-    return Outcome(result, report, summary_line(result))
+                    category=request.category, provenance=provenance, verbose=request.verbose,
+                    baseline_fixed=applied.baseline_fixed)
+    return Outcome(applied.result, report, summary_line(applied.result), applied.baseline_written)
 
 
 def summary_line(result: ScanResult) -> str:
@@ -91,7 +103,7 @@ def summary_line(result: ScanResult) -> str:
 
 
 def _whole_scan_key(cache, tasks: Sequence[FileTask], skips, config: Config, options: ScanOptions,
-                    cap: int) -> str:
+                    cap: int, root: str = "") -> str:
     """Changes when any file, skip, setting or the selection changes; '' if a file is unreadable."""
     digest = hashlib.sha256()
     for task in tasks:
@@ -103,6 +115,14 @@ def _whole_scan_key(cache, tasks: Sequence[FileTask], skips, config: Config, opt
         digest.update(hashlib.sha256(data).digest())
     for skip in skips:
         digest.update(repr(skip).encode("utf-8", "surrogatepass"))
+    rels = [task.rel for task in tasks]
+    for cls in rule_classes():
+        for path in sorted(set(cls.scan_inputs(root, rels))):
+            try:
+                data = read_capped(path, cap)
+            except ReadError as exc:
+                data = str(exc.reason).encode()
+            digest.update(path.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(data).digest())
     extra = [f"{cls.__module__}.{cls.__qualname__}" for cls in options.extra_rules]
     selection = repr((sorted(options.select), sorted(options.ignore), config, extra))
     return cache.key(__version__, digest.hexdigest(), selection)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator
 
-from perfsense.scanner import __version__
+from perfsense.scanner.buildid import build_id
 from perfsense.scanner.cache import Cache
 from perfsense.scanner.catalog import Catalogs
 from perfsense.scanner.engine.registry import rule_classes
@@ -52,7 +52,7 @@ class Settings:
         """What, besides the content, decides a file's result."""
         opts = repr(sorted((k, sorted(v.items())) for k, v in self.rule_options.items()))
         extra = ",".join(f"{cls.__module__}.{cls.__qualname__}" for cls in self.extra_rules)
-        return "|".join([__version__, str(self.max_file_size), str(self.minified_line_length),
+        return "|".join([build_id(), str(self.max_file_size), str(self.minified_line_length),
                          Catalogs(self.catalog).fingerprint, opts, extra])
 
 

@@ -149,6 +149,8 @@ class FactsBuilder:
         self.calls: list[CallRec] = []
         self.bindings: list[BindingRec] = []
         self.classes: list[ClassRec] = []
+        self.class_by_qualname: dict[str, ClassRec] = {}
+        self._module_values: dict[str, RawValue] = {}
         self.imports: list[Import] = []
         self.exports: list[Export] = []
         self.comments: list[Comment] = []
@@ -177,9 +179,26 @@ class FactsBuilder:
         self.calls.append(rec)
         return rec
 
+    def add_class(self, rec: ClassRec) -> None:
+        self.classes.append(rec)
+        self.class_by_qualname.setdefault(rec.qualname, rec)
+
+    def owner_class(self, func: int) -> ClassRec | None:
+        """The class whose method (or a lambda inside it) `func` is."""
+        rec = self.functions[func]
+        while rec.class_name is None and rec.kind == "lambda" and rec.parent is not None:
+            rec = self.functions[rec.parent]
+        return self.class_by_qualname.get(rec.class_name) if rec.class_name else None
+
+    def module_binding(self, name: str) -> RawValue | None:
+        """The value of the first module-level `name = value` seen so far."""
+        return self._module_values.get(name)
+
     def bind(self, func: int, name: str, value: RawValue | None, span: Span, text: str = "",
              kind: str = "assign") -> None:
         self.bindings.append(BindingRec(func, name, value, span, text, kind))
+        if func == MODULE_FUNCTION and value is not None:
+            self._module_values.setdefault(name, value)
 
     def add_import(self, imp: Import, resolved: Value | None) -> None:
         self.imports.append(imp)
@@ -282,10 +301,10 @@ class FactsBuilder:
         return resolved if resolved is not None else Value(f"local:{name}")
 
     def _nested_definition(self, scope: int, name: str) -> Value:
-        for rec in self.functions:
-            if rec.parent == scope and rec.name == name:
-                return Value(self.global_name(rec.qualname))
-        return Value(f"local:{name}")
+        if not hasattr(self, "_nested"):
+            self._nested = {(rec.parent, rec.name): rec.qualname for rec in reversed(self.functions)}
+        qualname = self._nested.get((scope, name))
+        return Value(self.global_name(qualname)) if qualname is not None else Value(f"local:{name}")
 
     def _param_value(self, rec: FunctionRec, name: str, depth: int) -> Value:
         for param, type_name in rec.param_types:
@@ -297,6 +316,7 @@ class FactsBuilder:
     # --- freezing --------------------------------------------------------------------
     def freeze(self, extra: dict | None = None) -> FileFacts:
         self._by_scope = None  # resolution during the walk saw only part of the file
+        self.__dict__.pop("_nested", None)
         self._memo.clear()
         r = self.resolve
         functions = tuple(

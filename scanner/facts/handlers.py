@@ -60,20 +60,17 @@ def _framework_of(b: FactsBuilder, root: str) -> str | None:
 
 
 def _module_value(b: FactsBuilder, name: str):
-    for binding in b.bindings:
-        if binding.func == MODULE_FUNCTION and binding.name == name and binding.value is not None:
-            return binding.value
-    return None
+    return b.module_binding(name)
 
 
 def _class_is_view(b: FactsBuilder, qualname: str) -> bool:
-    for cls in b.classes:
-        if cls.qualname != qualname:
-            continue
-        for base in cls.bases:
-            resolved = b.resolve(base)
-            if resolved is not None and resolved.text.startswith(PY_VIEW_BASES):
-                return True
+    cls = b.class_by_qualname.get(qualname)
+    if cls is None:
+        return False
+    for base in cls.bases:
+        resolved = b.resolve(base)
+        if resolved is not None and resolved.text.startswith(PY_VIEW_BASES):
+            return True
     return False
 
 

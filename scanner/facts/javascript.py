@@ -4,7 +4,7 @@ from __future__ import annotations
 import tree_sitter as ts
 
 from perfsense.scanner.facts.builder import ArgRec, ClassRec, FactsBuilder, FunctionRec, RawValue
-from perfsense.scanner.facts.driver import capture_ids
+from perfsense.scanner.facts.driver import Driver, capture_ids, interesting
 from perfsense.scanner.facts.handlers import NEST_ROUTE_DECORATORS, js_callback_handler, js_named_handler
 from perfsense.scanner.facts.jsvalues import (
     FUNCTION_NODES,
@@ -36,6 +36,11 @@ JS_GLOBALS = frozenset({"window", "document", "globalThis", "process", "console"
                         "setTimeout", "setInterval", "clearTimeout", "clearInterval", "require",
                         "module", "exports", "fetch", "structuredClone", "navigator", "localStorage"})
 SMALL = 10
+NODE_TYPES = tuple(sorted(FUNCTION_NODES)) + (
+    "class_declaration", "class", "abstract_class_declaration", "field_definition", "public_field_definition",
+    "for_in_statement", "for_statement", "while_statement", "do_statement", "break_statement",
+    "return_statement", "call_expression", "new_expression", "variable_declarator", "assignment_expression",
+    "augmented_assignment_expression", "import_statement", "export_statement", "ERROR")
 
 
 def extract(source: SourceFile, root: ts.Node, module: str, is_package: bool) -> FactsBuilder:
@@ -68,23 +73,15 @@ class _Walker:
         whole = self.span(root)
         self.b.add_function(name="<module>", qualname="", kind="module", is_async=False, span=whole,
                             header=whole, parent=None)
+        self.driver = Driver(root)
         self.context_ids = capture_ids(self.src.language, root, _CALL_CONTEXT)
-        stack: list[tuple[ts.Node, int, int | None, ClassRec | None]] = [(root, MODULE_FUNCTION, None, None)]
-        while stack:
-            node, func, loop, cls = stack.pop()
-            handler = getattr(self, "on_" + node.type, None)
-            if handler is None and node.type in FUNCTION_NODES:
-                handler = self.on_function
-            if handler is not None:
-                children = handler(node, func, loop, cls)
-                if children is not None:
-                    stack.extend(reversed(children))
-                    continue
-            stack.extend((child, func, loop, cls) for child in reversed(node.named_children))
+        handlers = {kind: getattr(self, "on_" + kind, None) or self.on_function for kind in NODE_TYPES}
+        self.driver.run(interesting(self.src.language, root, NODE_TYPES), handlers)
         self._finish()
 
     # --- functions and classes -------------------------------------------------------
-    def on_function(self, node, func, loop, cls):
+    def on_function(self, node, ctx):
+        func, loop, cls = ctx.func, ctx.loop, ctx.cls
         name, exported, is_default = self._function_name(node)
         is_async = any(child.type == "async" for child in node.children[:3])
         body = node.child_by_field_name("body")
@@ -111,14 +108,9 @@ class _Walker:
             self.b.bind(func, name, None, rec.header, kind="def")
         rec.handler = rec.handler or js_named_handler(self.src.path, name, exported, is_default)
         self._callback(rec, node, loop)
-        children = []
-        params = node.child_by_field_name("parameters")
-        if params is not None:
-            children.append((params, func, loop, cls))
-        if body is not None:
+        if body is not None:  # parameters and defaults run in the enclosing scope
             callback_loop = self._callback_loop(rec, node, loop)
-            children.append((body, rec.id, callback_loop, None))
-        return children
+            self.driver.push(ctx.inner(body.start_byte, node.end_byte, func=rec.id, loop=callback_loop, cls=None))
 
     def _function_name(self, node: ts.Node) -> tuple[str, bool, bool]:
         name_node = node.child_by_field_name("name")
@@ -212,15 +204,14 @@ class _Walker:
         )
         return lp.id
 
-    def on_class_declaration(self, node, func, loop, cls):
-        return self._class(node, func, loop)
+    def on_class_declaration(self, node, ctx):
+        self._class(node, ctx)
 
-    def on_class(self, node, func, loop, cls):
-        return self._class(node, func, loop)
-
+    on_class = on_class_declaration
     on_abstract_class_declaration = on_class_declaration
 
-    def _class(self, node, func, loop):
+    def _class(self, node, ctx):
+        func = ctx.func
         name_node = node.child_by_field_name("name")
         name = self.text(name_node) or "<class>"
         rec = ClassRec(name=name, qualname=name, span=self.span(node))
@@ -239,28 +230,28 @@ class _Walker:
             for child in parent.named_children:
                 if child.type == "decorator" and child.named_children:
                     rec.decorators.append(value_of(child.named_children[0], func, self.src))
-        self.b.classes.append(rec)
+        self.b.add_class(rec)
         if name_node is not None:
             self.b.bind(func, name, None, self.span(name_node), kind="class")
         body = node.child_by_field_name("body")
-        return [(body, func, loop, rec)] if body is not None else []
+        if body is not None:
+            self.driver.push(ctx.inner(body.start_byte, node.end_byte, cls=rec))
 
-    def on_field_definition(self, node, func, loop, cls):
-        return self._field(node, func, loop, cls)
+    def on_field_definition(self, node, ctx):
+        self._field(node, ctx.func, ctx.cls)
 
-    def on_public_field_definition(self, node, func, loop, cls):
-        return self._field(node, func, loop, cls)
+    on_public_field_definition = on_field_definition
 
-    def _field(self, node, func, loop, cls):
+    def _field(self, node, func, cls):
         name = node.child_by_field_name("property") or node.child_by_field_name("name")
         value = node.child_by_field_name("value")
         if cls is not None and name is not None:
             raw = value_of(value, func, self.src) if value is not None else None
             cls.attributes.append((self.text(name), raw, self.text(node, 120)))
-        return [(value, func, loop, cls)] if value is not None else []
 
     # --- loops -----------------------------------------------------------------------
-    def on_for_in_statement(self, node, func, loop, cls):
+    def on_for_in_statement(self, node, ctx):
+        func, loop = ctx.func, ctx.loop
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         body = node.child_by_field_name("body")
         operator = node.child_by_field_name("operator")
@@ -276,53 +267,54 @@ class _Walker:
         for name in rec.targets:
             element = rec.iterable.value.extend(Step("*", index=True)) if rec.iterable else None
             self.b.bind(func, name, RawValue(func, element) if element else None, rec.header, kind="for")
-        children = [(right, func, loop, cls)] if right is not None else []
-        if body is not None:
-            children.append((body, func, rec.id, cls))
-        return children
+        if body is not None:  # the iterable is evaluated once, before the loop
+            self.driver.push(ctx.inner(body.start_byte, node.end_byte, loop=rec.id))
 
-    def on_for_statement(self, node, func, loop, cls):
+    def on_for_statement(self, node, ctx):
+        func, loop = ctx.func, ctx.loop
         body = node.child_by_field_name("body")
         init = node.child_by_field_name("initializer")
         header_end = body.start_byte if body is not None else node.end_byte
         rec = self.b.add_loop(func=func, kind="for", is_async=False, span=self.span(node),
                               header=self.src.span(node.start_byte, header_end), parent=loop,
                               iter_text=self.text(node.child_by_field_name("condition"), 80))
-        return [(init, func, loop, cls)] * (init is not None) + [
-            (child, func, rec.id, cls) for child in node.named_children if init is None or child.id != init.id]
+        scope = ctx.inner(node.start_byte, node.end_byte, loop=rec.id)
+        if init is not None:  # the initialiser runs once
+            scope.ex_start, scope.ex_end = init.start_byte, init.end_byte
+        self.driver.push(scope)
 
-    def on_while_statement(self, node, func, loop, cls):
-        return self._plain_loop(node, func, loop, cls, "while")
+    def on_while_statement(self, node, ctx):
+        self._plain_loop(node, ctx, "while")
 
-    def on_do_statement(self, node, func, loop, cls):
-        return self._plain_loop(node, func, loop, cls, "do")
+    def on_do_statement(self, node, ctx):
+        self._plain_loop(node, ctx, "do")
 
-    def _plain_loop(self, node, func, loop, cls, kind):
+    def _plain_loop(self, node, ctx, kind):
+        func, loop = ctx.func, ctx.loop
         cond = node.child_by_field_name("condition")
         rec = self.b.add_loop(func=func, kind=kind, is_async=False, span=self.span(node),
                               header=self.span(cond) if cond is not None else self.span(node),
                               parent=loop, iter_text=self.text(cond, 80))
-        return [(child, func, rec.id, cls) for child in node.named_children]
+        self.driver.push(ctx.inner(node.start_byte, node.end_byte, loop=rec.id))
 
-    def on_break_statement(self, node, func, loop, cls):
+    def on_break_statement(self, node, ctx):
+        func, loop = ctx.func, ctx.loop
         if loop is not None and self.b.loops[loop].func == func:
             self.b.loops[loop].breaks = True
-        return []
 
-    def on_return_statement(self, node, func, loop, cls):
-        current = loop
+    def on_return_statement(self, node, ctx):
+        func, current = ctx.func, ctx.loop
         while current is not None and self.b.loops[current].func == func \
                 and self.b.loops[current].kind != "callback":
             self.b.loops[current].breaks = True
             current = self.b.loops[current].parent
-        return None
 
     # --- calls and bindings ----------------------------------------------------------
-    def on_call_expression(self, node, func, loop, cls):
-        return self._call(node, func, loop, "function")
+    def on_call_expression(self, node, ctx):
+        self._call(node, ctx.func, ctx.loop, "function")
 
-    def on_new_expression(self, node, func, loop, cls):
-        return self._call(node, func, loop, "constructor")
+    def on_new_expression(self, node, ctx):
+        self._call(node, ctx.func, ctx.loop, "constructor")
 
     def _call(self, node, func, loop, field):
         function = node.child_by_field_name(field)
@@ -343,7 +335,6 @@ class _Walker:
             self._dynamic_import(node, rec, func)
         elif function is not None and self.text(function) == "require" and rec.args:
             self._require(node, rec, func)
-        return None
 
     def _arg(self, arg: ts.Node, func: int) -> ArgRec:
         rec = ArgRec(name=None, text=compact(arg, self.src))
@@ -353,10 +344,11 @@ class _Walker:
         rec.literal = string_value(arg, self.src)
         return rec
 
-    def on_variable_declarator(self, node, func, loop, cls):
+    def on_variable_declarator(self, node, ctx):
+        func = ctx.func
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
         if name is None:
-            return None
+            return
         raw = value_of(value, func, self.src) if value is not None else None
         text = self.text(node, 120)
         if name.type == "identifier":
@@ -367,12 +359,12 @@ class _Walker:
                 element = RawValue(func, raw.value.extend(Step(prop) if prop else Step(index=True))) \
                     if raw is not None else None
                 self.b.bind(func, local, element, self.span(node), text)
-        return None
 
-    def on_assignment_expression(self, node, func, loop, cls):
+    def on_assignment_expression(self, node, ctx):
+        func = ctx.func
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         if left is None:
-            return None
+            return
         raw = value_of(right, func, self.src) if right is not None else None
         left_text = self.text(left, 120)
         if left.type == "identifier":
@@ -385,27 +377,17 @@ class _Walker:
                 if owner is not None:
                     owner.instance_attributes.append((prop, raw))
             self._cjs_export(left_text, right)
-        return None
 
-    def on_augmented_assignment_expression(self, node, func, loop, cls):
+    def on_augmented_assignment_expression(self, node, ctx):
         left = node.child_by_field_name("left")
         if left is not None and left.type == "identifier":
-            self.b.bind(func, self.text(left), None, self.span(node), self.text(node, 120), "augmented")
-        return None
+            self.b.bind(ctx.func, self.text(left), None, self.span(node), self.text(node, 120), "augmented")
 
     def _owner_class(self, func: int) -> ClassRec | None:
-        rec = self.b.functions[func]
-        while rec.class_name is None and rec.kind == "lambda" and rec.parent is not None:
-            rec = self.b.functions[rec.parent]
-        if rec.class_name is None:
-            return None
-        for cls in reversed(self.b.classes):
-            if cls.qualname == rec.class_name:
-                return cls
-        return None
+        return self.b.owner_class(func)
 
     # --- modules ---------------------------------------------------------------------
-    def on_import_statement(self, node, func, loop, cls):
+    def on_import_statement(self, node, ctx):
         source = node.child_by_field_name("source")
         spec = string_value(source, self.src) or ""
         module = resolve_specifier(spec, self.src.path)
@@ -414,7 +396,7 @@ class _Walker:
         if clause is None:
             self.b.add_import(Import(local="", module=module, name=None, span=self.span(node),
                                      kind="side-effect"), None)
-            return []
+            return
         for child in clause.named_children:
             if child.type == "identifier":
                 self._import(child, module, "default", self.text(child), "esm", type_only)
@@ -431,7 +413,6 @@ class _Walker:
                     spec_type = type_only or any(c.type == "type" for c in spec_node.children[:1])
                     self._import(spec_node, module, name, self.text(alias) if alias else name, "esm",
                                  spec_type)
-        return []
 
     def _import(self, node, module, name, local, kind, type_only=False, func=MODULE_FUNCTION):
         self.b.add_import(Import(local=local, module=module, name=name, span=self.span(node), kind=kind,
@@ -465,7 +446,7 @@ class _Walker:
             self.b.add_import(Import(local="", module=resolve_specifier(spec, self.src.path), name=None,
                                      span=self.span(node), kind="dynamic", func=func), None)
 
-    def on_export_statement(self, node, func, loop, cls):
+    def on_export_statement(self, node, ctx):
         source = node.child_by_field_name("source")
         module = resolve_specifier(string_value(source, self.src) or "", self.src.path) if source else None
         is_default = any(child.type == "default" for child in node.children)
@@ -494,7 +475,6 @@ class _Walker:
                                                           else None)
             local = self.text(value) if value is not None and value.type == "identifier" else None
             self.b.exports.append(Export(name="default", local=local, span=self.span(node)))
-        return None
 
     def _declared_names(self, declaration: ts.Node) -> list[str]:
         name = declaration.child_by_field_name("name")
@@ -527,9 +507,8 @@ class _Walker:
             local = self.text(right) if right is not None and right.type == "identifier" else None
             self.b.exports.append(Export(name=name, local=local, span=self.span(right) if right else None))
 
-    def on_ERROR(self, node, func, loop, cls):
+    def on_ERROR(self, node, ctx):
         self.b.error_lines.append(self.src.position(node.start_byte).line)
-        return None
 
     # --- after the walk --------------------------------------------------------------
     def _finish(self) -> None:
@@ -546,12 +525,12 @@ class _Walker:
                     target.handler = target.handler or js_callback_handler(method, call.args[0].text,
                                                                            ["req", "res"])
         exported = {e.local for e in self.b.exports if e.local}
+        default = {e.local for e in self.b.exports if e.local and e.name == "default"}
         for rec in self.b.functions:
             if rec.parent == MODULE_FUNCTION and rec.name in exported:
                 rec.exported = True
                 if rec.handler is None:
-                    is_default = any(e.local == rec.name and e.name == "default" for e in self.b.exports)
-                    rec.handler = js_named_handler(self.src.path, rec.name, True, is_default)
+                    rec.handler = js_named_handler(self.src.path, rec.name, True, rec.name in default)
         for cls in self.b.classes:
             if cls.name in exported:
                 cls.exported = True

@@ -151,7 +151,7 @@ class _Walker:
                 if dec.type == "decorator" and dec.named_children:
                     rec.decorators.append(value_of(dec.named_children[0], func, self.src))
         rec.exported = func == MODULE_FUNCTION and not name.startswith("_")
-        self.b.classes.append(rec)
+        self.b.add_class(rec)
         self.b.bind(func, name, None, self.span(name_node or node), kind="class")
         body = node.child_by_field_name("body")
         if body is not None:
@@ -293,15 +293,7 @@ class _Walker:
             self.b.bind(func, name, element, self.span(node), text, kind)
 
     def _owner_class(self, func: int) -> ClassRec | None:
-        rec = self.b.functions[func]
-        while rec.kind == "lambda" and rec.parent is not None:
-            rec = self.b.functions[rec.parent]
-        if rec.class_name is None:
-            return None
-        for cls in reversed(self.b.classes):
-            if cls.qualname == rec.class_name:
-                return cls
-        return None
+        return self.b.owner_class(func)
 
     def on_with_item(self, node, ctx):
         func = ctx.func

@@ -151,5 +151,7 @@ def _text(node: ts.Node | None, src: SourceFile, limit: int = 200) -> str:
     """Source text of a node; short names are interned (they repeat, and pickle shares them)."""
     if node is None:
         return ""
-    text = src.byte_text(node.start_byte, node.end_byte, limit)
-    return sys.intern(text) if len(text) <= 40 else text
+    start, end = node.start_byte, node.end_byte
+    if end - start <= 40:
+        return sys.intern(src.data[start:end].decode("utf-8", "replace"))
+    return src.byte_text(start, end, limit)

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from perfsense.scanner.engine.docs import render_markdown, render_text
 from perfsense.scanner.engine.rule import Rule
 from perfsense.scanner.model import Category, Finding, Location, ScanResult, Skip, Span
 from perfsense.scanner.report.uri import dump_json, path_uri, root_uri
@@ -23,11 +24,6 @@ MAX_TAGS = 20  # GitHub: tags per rule
 MAX_DESCRIPTION = 1_024  # GitHub: characters in short/full descriptions
 
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
-_EXPECT = re.compile(r"[ \t]*(#|//)[ \t]*expect\b.*$", re.MULTILINE)
-_FENCE_LANG = {".py": "python", ".pyi": "python", ".js": "javascript", ".mjs": "javascript",
-               ".cjs": "javascript", ".jsx": "jsx", ".ts": "typescript", ".mts": "typescript",
-               ".cts": "typescript", ".tsx": "tsx"}
-_SECTIONS = (("what", "What it does"), ("why", "Why is this bad"))
 
 
 def render_sarif(result: ScanResult, rules: Sequence[Rule], *, tool_version: str,
@@ -73,7 +69,7 @@ def build_sarif(result: ScanResult, rules: Sequence[Rule], *, tool_version: str,
 
 # -- rules ---------------------------------------------------------------------------------
 
-def rule_descriptor(rule: Rule) -> dict[str, Any]:
+def rule_descriptor(rule: Rule | type[Rule]) -> dict[str, Any]:
     category = getattr(rule, "category", Category.META)
     summary = _truncate(rule.summary or rule.id)
     docs = getattr(rule, "docs", None)
@@ -128,49 +124,14 @@ def _truncate(text: str, limit: int = MAX_DESCRIPTION) -> str:
     return cut.rstrip() + "\u2026"
 
 
-def rule_help(rule: Rule) -> tuple[str, str]:
-    """The rule's documentation as (plain text, markdown): the sections of its docs page."""
-    docs = getattr(rule, "docs", None)
-    if docs is None:
+def rule_help(rule: Rule | type[Rule]) -> tuple[str, str]:
+    """The rule's documentation as (plain text, markdown), rendered by `engine.docs`, the
+    same source as `perfsense explain` and the docs pages."""
+    if getattr(rule, "docs", None) is None:
         summary = rule.summary or rule.id
         return summary, summary
-    text: list[str] = []
-    markdown: list[str] = []
-    for name, title in _SECTIONS:
-        body = docs.section(name)
-        text += [title, body, ""]
-        markdown += [f"## {title}", "", body, ""]
-    for title, examples, prose in (("Example", rule.invalid, ""), ("Use instead", rule.valid,
-                                                                   docs.section("instead"))):
-        code_text, code_md = _example(examples[0]) if examples else ([], [])
-        if not code_text and not prose:
-            continue
-        text += [title, *code_text, *([prose, ""] if prose else [])]
-        markdown += [f"## {title}", "", *code_md, *([prose, ""] if prose else [])]
-    options = docs.section("options")
-    text += ["Options", options]
-    markdown += ["## Options", "", options]
-    return "\n".join(text).strip() + "\n", "\n".join(markdown).strip() + "\n"
-
-
-def _example(example: Any) -> tuple[list[str], list[str]]:
-    try:
-        sources = example.sources()
-    except (KeyError, AttributeError):
-        return [], []
-    named = bool(getattr(example, "files", None))
-    text: list[str] = []
-    markdown: list[str] = []
-    for path, code in sources.items():
-        code = _EXPECT.sub("", code).rstrip()
-        suffix = path[path.rfind("."):] if "." in path else ""
-        fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", code)), default=0))
-        if named:
-            text.append(f"{path}:")
-            markdown += [f"`{path}`:", ""]
-        text += [*("    " + line if line else "" for line in code.splitlines()), ""]
-        markdown += [fence + _FENCE_LANG.get(suffix, ""), code, fence, ""]
-    return text, markdown
+    rule_type = rule if isinstance(rule, type) else type(rule)
+    return render_text(rule_type, examples=2), render_markdown(rule_type)
 
 
 # -- results -------------------------------------------------------------------------------
@@ -255,8 +216,12 @@ def _skip_notification(skip: Skip, artifacts: Mapping[str, int]) -> dict[str, An
     return _notification(skip.reason.value, level, text, [{"physicalLocation": physical}])
 
 
-def _provenance(provenance: Mapping[str, str] | None) -> dict[str, str] | None:
+def _provenance(provenance: Mapping[str, str] | None) -> dict[str, Any] | None:
+    """`versionControlProvenance[0]`: the repository, commit and branch; `%SRCROOT%` is its
+    top folder (callers that pass provenance give paths relative to the repository top)."""
     if not provenance or not provenance.get("repositoryUri"):
         return None
-    return {key: provenance[key] for key in ("repositoryUri", "revisionId", "branch")
-            if provenance.get(key)}
+    details: dict[str, Any] = {key: provenance[key] for key in ("repositoryUri", "revisionId", "branch")
+                               if provenance.get(key)}
+    details["mappedTo"] = {"uriBaseId": SRCROOT}
+    return details

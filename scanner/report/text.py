@@ -11,7 +11,7 @@ from perfsense.scanner.model import Category, Finding, Location, ScanResult, Ski
 COMPACT_SKIPS = 20  # skipped files listed without `verbose`
 
 _ESCAPES: dict[int, str] = {
-    code: f"\\x{code:02x}" for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))
+    code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))
 }
 _ESCAPES |= {ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"}
 _ESCAPES |= {code: f"\\u{code:04x}" for code in (0x2028, 0x2029, *range(0x202A, 0x202F),
