@@ -62,3 +62,25 @@ def test_python3_lookalikes_are_not_python2() -> None:
             "s = '`<>`'  # print 'x'\n")
     result = analyse_source(SourceFile("t.py", code, "python"), "t", False, Settings())
     assert result.skips == ()
+
+
+def test_parse_deadline_stops_the_parser(monkeypatch) -> None:
+    import itertools
+    import time
+    import types
+
+    import pytest
+
+    import perfsense.scanner.parse as parsing
+    from perfsense.scanner.parse import ParseTimeout
+
+    data = b"def f(x):\n    return [y for y in x if y]\n" * 20_000
+    with pytest.raises(ParseTimeout):  # the deadline has passed before the first read
+        parse(data, "python", time.monotonic() - 1)
+    assert parse(data, "python", time.monotonic() + 60).root_node.end_byte == len(data)
+    # the deadline passes after the whole text was read, while the parser works: the
+    # progress callback cancels it
+    clock = itertools.chain([0.0], itertools.repeat(1e12))
+    monkeypatch.setattr(parsing, "time", types.SimpleNamespace(monotonic=lambda: next(clock)))
+    with pytest.raises(ParseTimeout):
+        parse(b"x = (" * 5_000, "python", 1.0)

@@ -69,7 +69,9 @@ def parse(data: bytes, lang: str, deadline: float | None = None) -> ts.Tree:
     """Parse UTF-8 bytes; raise ParseTimeout when `deadline` (time.monotonic) passes.
 
     The parser reads the text in chunks through a callback; once the deadline has
-    passed the callback ends the input, so even a pathological file stops in C.
+    passed the callback ends the input, and the progress callback cancels the parse, so
+    even a pathological file stops in C, whether it is still reading or recovering from
+    errors after the last read.
 
     A lone CR ends a line for editors, Python and JavaScript, but not for the grammars:
     the parser sees it as LF (same length, so every byte offset stays valid).
@@ -88,7 +90,16 @@ def parse(data: bytes, lang: str, deadline: float | None = None) -> ts.Tree:
             return b""
         return data[offset:offset + _CHUNK]
 
-    tree = parser.parse(read)
+    def progress(_offset: int, _has_error: bool) -> bool:
+        """Called while the parser works (also after the last read): True cancels."""
+        nonlocal expired
+        expired = expired or time.monotonic() > deadline
+        return expired
+
+    try:
+        tree = parser.parse(read, progress_callback=progress)
+    except ValueError:  # cancelled by `progress`
+        tree = None
     if expired or tree is None:
         parser.reset()
         raise ParseTimeout("parsing took longer than the per-file timeout")
