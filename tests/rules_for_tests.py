@@ -111,4 +111,18 @@ class HogRule(_TestRule):
         return ()
 
 
-ALL = (MarkRule, BoomRule, SpinRule, StuckRule, CrashRule, HogRule)
+class GreedyRule(_TestRule):
+    """Asks for 8 GB (lazily zeroed pages: nothing is touched even if it were granted)."""
+
+    id = "test-greedy"
+    name = "TestGreedy"
+    trigger = "GREEDY"
+
+    def check_file(self, ctx: FileContext) -> Iterable[Finding]:
+        if self.triggered(ctx) and self.in_worker():
+            block = bytearray(8 << 30)
+            del block
+        return ()
+
+
+ALL = (MarkRule, BoomRule, SpinRule, StuckRule, CrashRule, HogRule, GreedyRule)

@@ -102,6 +102,15 @@ def test_memory_error_is_out_of_memory(tmp_path: Path) -> None:
     _check_others(tmp_path, bad, result, copies=0)
 
 
+def test_runaway_allocation_is_out_of_memory(tmp_path: Path) -> None:
+    """Workers run with a capped address space: a runaway allocation is a MemoryError."""
+    bad = {"pad/greedy.py": "x = 1  # GREEDY\n"}
+    root = _project(tmp_path / "p", bad, copies=20)
+    result = scan(root, extra_rules=RULES, jobs=2)
+    assert skips_of(result, "pad/greedy.py") == [("out-of-memory", "ran out of memory")]
+    _check_others(tmp_path, bad, result, copies=20, jobs=2)
+
+
 def test_read_cap_is_enforced_in_the_worker(tmp_path: Path) -> None:
     """A file that grows past the cap after discovery is `too-big`, read no further."""
     root = _project(tmp_path / "p", {"grow.py": "x = 1\n"})

@@ -33,6 +33,7 @@ Progress = Callable[[int, int], None]
 CHUNK = 8
 POLL = 0.5  # seconds between checks on the workers
 GRACE = 10.0  # seconds a file may run past 1.5x its timeout before its worker counts as stuck
+WORKER_MEMORY = 4 << 30  # bytes of address space per worker process
 
 
 @dataclass(slots=True, kw_only=True)
@@ -96,6 +97,20 @@ _progress_state: tuple[Any, Any] | None = None
 def _init_worker(clock: Any, where: Any) -> None:
     global _progress_state
     _progress_state = (clock, where)
+    limit_memory()
+
+
+def limit_memory(limit: int = WORKER_MEMORY) -> None:
+    """Cap this (worker) process's address space, so a runaway allocation raises MemoryError
+    (the file becomes `out-of-memory`) instead of bringing in the kernel's OOM killer."""
+    try:
+        import resource
+
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or hard > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):  # not on this platform
+        pass
 
 
 def _chunk_worker(index: int, tasks: Sequence[FileTask], settings: Settings) -> list[FileResult]:
@@ -176,7 +191,7 @@ def _timeout(task: FileTask, settings: Settings) -> FileResult:
 
 def _isolated(task: FileTask, settings: Settings) -> FileResult:
     """Re-run one file alone in a fresh process, so a crash is pinned on it."""
-    pool = cf.ProcessPoolExecutor(max_workers=1)
+    pool = cf.ProcessPoolExecutor(max_workers=1, initializer=limit_memory)
     try:
         future = pool.submit(analyse_file, task, settings)
         return future.result(timeout=settings.timeout * 1.5 + GRACE)
