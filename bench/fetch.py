@@ -6,13 +6,13 @@ import io
 import json
 import sys
 import tarfile
+import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
-from urllib.parse import urljoin
 from pathlib import Path
 
 WORK = Path(__file__).resolve().parent / ".work"
-INDEX = "https://pypi.org/pypi"
 
 
 def _get(url: str) -> bytes:
@@ -25,29 +25,18 @@ def pypi_sdist(name: str, version: str) -> Path:
     target = WORK / f"{name}-{version}"
     if target.exists():
         return target
-    sdist = _pypi_sdist_entry(name, version)
-    data = _get(sdist["url"])
+    url = f"https://pypi.org/pypi/{name}/{version}/json"
+    try:
+        files = json.loads(_get(url))["urls"]
+    except urllib.error.HTTPError:  # some mirrors serve only the project-level document
+        url = f"https://pypi.org/pypi/{name}/json"
+        files = json.loads(_get(url))["releases"][version]
+    sdist = next(u for u in files if u["packagetype"] == "sdist")
+    data = _get(urllib.parse.urljoin(url, sdist["url"]))  # mirrors may answer with relative URLs
     if hashlib.sha256(data).hexdigest() != sdist["digests"]["sha256"]:
         raise SystemExit(f"checksum mismatch for {name} {version}")
     _unpack(data, sdist["filename"], target)
     return target
-
-
-def _pypi_sdist_entry(name: str, version: str) -> dict:
-    """The sdist file entry of name==version, from the project's JSON page.
-
-    Uses the project page (`/pypi/NAME/json`, whose `releases` lists every version) rather
-    than the per-version page, which some mirrors do not serve; file URLs may be relative.
-    """
-    base = f"{INDEX}/{name}/json"
-    meta = json.loads(_get(base))
-    files = meta.get("releases", {}).get(version)
-    if not files:
-        raise SystemExit(f"{name} {version} is not on the index")
-    sdist = next((u for u in files if u["packagetype"] == "sdist"), None)
-    if sdist is None:
-        raise SystemExit(f"{name} {version} has no sdist")
-    return {**sdist, "url": urljoin(base, sdist["url"])}
 
 
 def npm_package(name: str, version: str) -> Path:

@@ -9,8 +9,8 @@ call reaches.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator, Mapping
-from typing import NamedTuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
 
 from perfsense.scanner.facts.jsvalues import module_root
 from perfsense.scanner.facts.model import (
@@ -43,6 +43,9 @@ class Project:
         self._module_values: dict[str, dict[str, list[Value | None]]] = {}
         self._imports: dict[str, dict[str, Value]] = {}
         self._memo: dict[tuple, object] = {}  # resolution results; cleared when a file changes
+        # Structures rules derive from the whole project (e.g. an ORM model index);
+        # emptied whenever a file is added, replaced or removed.
+        self._derived: dict[str, Any] = {}
         for facts in files.values():
             self._add(facts)
 
@@ -50,6 +53,7 @@ class Project:
     def _add(self, facts: FileFacts) -> None:
         path = facts.path
         self._memo.clear()
+        self._derived.clear()
         self.files[path] = facts
         if facts.language == "python":
             self.py_modules.setdefault(facts.module, []).append(path)
@@ -91,6 +95,13 @@ class Project:
         for table in (self._defs, self._classes, self._module_values, self._imports):
             table.pop(path, None)
         self._memo.clear()
+        self._derived.clear()
+
+    def derived(self, key: str, build: Callable[[Project], Any]) -> Any:
+        """Memoise `build(project)` until the project's files change."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        return self._derived[key]
 
     # --- modules ---------------------------------------------------------------------
     def module_file(self, module: str, near: str = "") -> str | None:

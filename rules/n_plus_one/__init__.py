@@ -1,0 +1,1 @@
+"""The n-plus-one family: a database round trip per item of a loop."""

@@ -1,0 +1,218 @@
+"""Per-file facts the n-plus-one rules need beyond the shared ones (kept in `facts.extra`).
+
+- attribute reads (`order.customer.name`) inside loops, and reads rooted at a parameter
+  or `self` in methods (model properties, serializer and admin methods);
+- f-string interpolations of a name inside loops (they call `__str__`);
+- calls and reads that run at most once per loop: followed, in their block, by an
+  unconditional `break` (ends the innermost loop) or `return`/`raise`/`throw` (ends them all);
+- the source text of each call's callee, for messages.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import tree_sitter as ts
+
+from perfsense.scanner.engine.rule import FileContext
+from perfsense.scanner.facts import jsvalues, pyvalues
+from perfsense.scanner.facts.model import FileFacts, Step, Value
+from perfsense.scanner.model import Span
+from perfsense.scanner.parse import captures
+
+MAX_READS = 20000
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    func: int
+    loop: int | None
+    value: Value  # unresolved: root as written
+    span: Span
+    text: str
+    exit: str = ""  # "break" | "return" when the read runs at most once per loop
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    reads: tuple[Read, ...] = ()
+    exits: dict[int, str] = field(default_factory=dict)  # Call.id -> "break" | "return"
+    texts: dict[int, str] = field(default_factory=dict)  # Call.id -> callee source text
+    arguments: dict[int, str] = field(default_factory=dict)  # Call.id -> argument source text
+
+
+PY: dict[str, Any] = {"attr": "attribute", "call": "call", "block": "block",
+      "query": "(call) @call (attribute) @attr (interpolation) @attr", "exits": {
+    "break_statement": "break", "return_statement": "return", "raise_statement": "return"}}
+JS: dict[str, Any] = {"attr": "member_expression", "call": "call_expression", "block": "statement_block",
+      "query": "(call_expression) @call (new_expression) @call (member_expression) @attr", "exits": {
+    "break_statement": "break", "return_statement": "return", "throw_statement": "return"}}
+FUNCTION_TYPES = frozenset({"function_definition", "lambda", *jsvalues.FUNCTION_NODES})
+LOOP_TYPES = frozenset({"for_statement", "while_statement", "for_in_statement", "do_statement",
+                        *pyvalues.COMPREHENSIONS})
+ASSIGN_TYPES = frozenset({"assignment", "augmented_assignment", "assignment_expression",
+                          "augmented_assignment_expression"})
+
+
+def collect(ctx: FileContext) -> Collected:
+    return _Collector(ctx).run()
+
+
+class _Collector:
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.facts: FileFacts = ctx.facts
+        self.lang = PY if ctx.language == "python" else JS
+        self.functions = {(f.span.start, f.span.end): f.id for f in self.facts.functions}
+        self.loops: dict[tuple, list[int]] = {}
+        for loop in self.facts.loops:
+            self.loops.setdefault((loop.span.start, loop.span.end), []).append(loop.id)
+        self.calls = {(c.span.start, c.span.end): c.id for c in self.facts.calls}
+        self.methods = {f.id for f in self.facts.functions if f.class_name is not None}
+        self.reads: list[Read] = []
+        self.exits: list[tuple[int, str]] = []
+        self.texts: list[tuple[int, str]] = []
+        self.arguments: list[tuple[int, str]] = []
+
+    def run(self) -> Collected:
+        self.callback_loops = {lp.func: lp.id for lp in self.facts.loops if lp.kind == "callback"}
+        self.context: dict[int, tuple[int, int | None]] = {}  # node id -> (func, loop), memoised
+        calls = (self.lang["call"], "new_expression")
+        for _name, node in captures(self.ctx.language, self.lang["query"], self.ctx.root):
+            kind = node.type
+            if kind in calls:
+                self._call(node, self._key(node))
+            elif self._maximal(node):
+                self._read(node)
+        return Collected(tuple(self.reads[:MAX_READS]), dict(self.exits), dict(self.texts),
+                         dict(self.arguments))
+
+    def _key(self, node: ts.Node) -> tuple:
+        span = self.ctx.source.node_span(node)
+        return span.start, span.end
+
+    def _where(self, node: ts.Node) -> tuple[int, int | None]:
+        """(Function.id, innermost Loop.id) of the code at `node`, walking up the tree."""
+        loop: int | None = None
+        child, parent = node, node.parent
+        visited: list[int] = []
+        while parent is not None:
+            known = self.context.get(child.id)
+            if known is not None and loop is None:
+                result = known
+                break
+            visited.append(child.id)
+            kind = parent.type
+            if kind in FUNCTION_TYPES:
+                func = self.functions.get(self._key(parent))
+                if func is not None:
+                    result = (func, loop if loop is not None else self.callback_loops.get(func))
+                    break
+            elif loop is None and kind in LOOP_TYPES:
+                ids = self.loops.get(self._key(parent))
+                if ids:
+                    loop = self._loop_of(parent, child, ids)
+            child, parent = parent, parent.parent
+        else:
+            result = (0, loop)
+        if loop is None:
+            for node_id in visited:  # only loop-free paths are shared (a loop depends on the child)
+                self.context[node_id] = result
+        return result
+
+    def _loop_of(self, node: ts.Node, child: ts.Node, ids: list[int]) -> int | None:
+        """The loop of `node` (a loop statement or comprehension) that repeats its `child`."""
+        if node.type in pyvalues.COMPREHENSIONS:
+            clauses = [c.id for c in node.named_children if c.type == "for_in_clause"]
+            if child.id in clauses:
+                index = clauses.index(child.id)
+                return ids[min(index - 1, len(ids) - 1)] if index > 0 else None
+            return ids[-1]
+        if node.type in ("while_statement", "do_statement"):
+            return ids[0]
+        once = {c.id for c in (node.child_by_field_name("left"), node.child_by_field_name("right"),
+                               node.child_by_field_name("initializer")) if c is not None}
+        return None if child.id in once else ids[0]
+
+    def _maximal(self, node: ts.Node) -> bool:
+        if node.type == "interpolation":
+            return True
+        parent = node.parent
+        if parent is None:
+            return True
+        if parent.type == self.lang["attr"] and parent.child_by_field_name("object") == node:
+            return False
+        if parent.type in (self.lang["call"], "new_expression") and \
+                (parent.child_by_field_name("function") or parent.child_by_field_name("constructor")) == node:
+            return False  # a callee: the call covers it
+        return not (parent.type in ASSIGN_TYPES and parent.child_by_field_name("left") == node)
+
+    # --- calls ---------------------------------------------------------------------------
+    def _call(self, node: ts.Node, key: tuple) -> None:
+        call_id = self.calls.get(key)
+        if call_id is None:
+            return
+        loop = self.facts.calls[call_id].loop
+        if loop is None and self.facts.functions[self.facts.calls[call_id].func].callback_of is not None:
+            loop = self._where(node)[1]
+        function = node.child_by_field_name("function") or node.child_by_field_name("constructor")
+        if function is not None:
+            self.texts.append((call_id, self.ctx.text(function, 300)))
+        arguments = node.child_by_field_name("arguments")
+        if arguments is not None and arguments.named_child_count:
+            self.arguments.append((call_id, self.ctx.text(arguments, 300)))
+        if loop is not None:
+            exit_kind = self._exit(node)
+            if exit_kind:
+                self.exits.append((call_id, exit_kind))
+
+    def _exit(self, node: ts.Node) -> str:
+        """How the loop around `node` ends right after it runs, if it always does."""
+        current = node
+        for _ in range(64):
+            parent = current.parent
+            if parent is None or parent.type in FUNCTION_TYPES or parent.type in LOOP_TYPES:
+                return ""
+            if parent.type in self.lang["exits"]:
+                return self.lang["exits"][parent.type]
+            if parent.type in (self.lang["block"], "switch_case", "switch_default"):
+                sibling = current.next_named_sibling
+                while sibling is not None:
+                    kind = self.lang["exits"].get(sibling.type)
+                    if kind:
+                        return kind
+                    sibling = sibling.next_named_sibling
+            current = parent
+        return ""
+
+    # --- reads ---------------------------------------------------------------------------
+    def _read(self, node: ts.Node) -> None:
+        if len(self.reads) >= MAX_READS:
+            return
+        func, loop = self._where(node)
+        if node.type == "interpolation":
+            if loop is not None:
+                self._interpolation(node, func, loop)
+            return
+        if loop is None and func not in self.methods:
+            return
+        raw = self._value(node, func)
+        if raw is None or raw.root.startswith("<"):
+            return
+        self.reads.append(Read(func, loop, raw, self.ctx.source.node_span(node), self.ctx.text(node, 80),
+                               self._exit(node) if loop is not None else ""))
+
+    def _interpolation(self, node: ts.Node, func: int, loop: int | None) -> None:
+        expr = node.named_children[0] if node.named_children else None
+        if expr is None or expr.type not in ("identifier", "attribute"):
+            return
+        raw = pyvalues.value_of(expr, func, self.ctx.source).value
+        if raw.root.startswith("<"):
+            return
+        self.reads.append(Read(func, loop, raw.extend(Step("__str__")), self.ctx.source.node_span(expr),
+                               self.ctx.text(expr, 80), self._exit(node)))
+
+    def _value(self, node: ts.Node, func: int) -> Value | None:
+        module = pyvalues if self.ctx.language == "python" else jsvalues
+        value = module.value_of(node, func, self.ctx.source).value
+        return value if value.steps else None
