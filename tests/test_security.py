@@ -278,3 +278,35 @@ def test_cli_writes_reports_for_non_utf8_names(tmp_path: Path) -> None:
             assert b'"uri": "caf%E9.py"' in data
         if fmt == "json":
             assert os.fsencode(json.loads(data)["findings"][0]["path"]) == b"caf\xe9.py"
+
+
+class _Planted:
+    """Unpickling this creates a file: the proof that a cache entry was unpickled."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_planted_cache_entries_are_never_unpickled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `.perfsense_cache/` committed to the scanned repository (or written by anyone else)
+    fails the HMAC check and is ignored, unread by pickle."""
+    import pickle
+
+    from perfsense.scanner.cache import DIGEST, Cache
+
+    monkeypatch.setenv("PERFSENSE_CACHE_SECRET", "the-user-secret")
+    cache = Cache(str(tmp_path / ".perfsense_cache"), "salt")
+    key = cache.key("some", "file")
+    sentinel = tmp_path / "unpickled"
+    payload = pickle.dumps(_Planted(str(sentinel)))
+    path = cache._path(key)
+    path.parent.mkdir(parents=True)
+    for blob in (b"\0" * DIGEST + payload, payload, b""):  # wrong MAC, no MAC, empty
+        path.write_bytes(blob)
+        assert cache.get(key) is None
+        assert not sentinel.exists()
+    cache.put(key, {"ok": 1})  # what perfsense itself writes still reads back
+    assert cache.get(key) == {"ok": 1}
