@@ -137,3 +137,52 @@ def test_cli_budget_options(tmp_path: Path) -> None:
     skipped = {s["path"]: s["reason"] for s in json.loads(proc.stdout)["skipped"]}
     assert skipped["big.py"] == "too-big"
     assert "app/routes.py" not in skipped
+
+
+_KILLED_SCAN = """
+import sys
+from pathlib import Path
+from tests import rules_for_tests
+from tests.badinput import scan
+scan(Path(sys.argv[1]), extra_rules=rules_for_tests.ALL, jobs=2, timeout=120)
+"""
+
+
+def test_killed_scan_leaves_no_workers(tmp_path: Path) -> None:
+    """SIGKILL the scanning process while its workers spin: the workers die with it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    root = _project(tmp_path / "p", {"pad/a.py": "x = 1  # SPIN\n", "pad/z.py": "x = 1  # SPIN\n"}, copies=20)
+    marker = f"perfsense-kill-test-{os.getpid()}"
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_SCAN, str(root), marker],
+                            cwd=Path(__file__).resolve().parent.parent)
+
+    def workers() -> list[int]:
+        found = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) != proc.pid:
+                try:
+                    with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                        if marker.encode() in handle.read():
+                            found.append(int(entry))
+                except OSError:
+                    pass
+        return found
+
+    deadline = time.monotonic() + 60
+    while len(workers()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(workers()) >= 2
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while workers() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = workers()
+    for pid in left:  # do not leave them spinning if the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

@@ -9,6 +9,7 @@ import concurrent.futures as cf
 import logging
 import multiprocessing as mp
 import os
+import signal
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -94,10 +95,28 @@ def run_files(tasks: Sequence[FileTask], settings: Settings, jobs: int,
 _progress_state: tuple[Any, Any] | None = None
 
 
-def _init_worker(clock: Any, where: Any) -> None:
+def _init_worker(clock: Any, where: Any, parent: int) -> None:
     global _progress_state
     _progress_state = (clock, where)
+    _init_isolated(parent)
+
+
+def _init_isolated(parent: int) -> None:
     limit_memory()
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """Linux: the kernel kills this worker when the scanning process dies, even by SIGKILL
+    (a CI job's timeout), so a killed scan leaves no orphaned workers spinning."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        return
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
 
 
 def limit_memory(limit: int = WORKER_MEMORY) -> None:
@@ -139,7 +158,8 @@ def _round(chunks: list[list[FileTask]], settings: Settings, jobs: int, results:
     suspects: list[FileTask] = []
     failed: set[int] = set()
     stop = False
-    pool = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(clock, where))
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                  initargs=(clock, where, os.getpid()))
     try:
         pending = {pool.submit(_chunk_worker, index, chunk, settings): index
                    for index, chunk in enumerate(chunks)}
@@ -191,7 +211,7 @@ def _timeout(task: FileTask, settings: Settings) -> FileResult:
 
 def _isolated(task: FileTask, settings: Settings) -> FileResult:
     """Re-run one file alone in a fresh process, so a crash is pinned on it."""
-    pool = cf.ProcessPoolExecutor(max_workers=1, initializer=limit_memory)
+    pool = cf.ProcessPoolExecutor(max_workers=1, initializer=_init_isolated, initargs=(os.getpid(),))
     try:
         future = pool.submit(analyse_file, task, settings)
         return future.result(timeout=settings.timeout * 1.5 + GRACE)
