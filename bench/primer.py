@@ -95,6 +95,7 @@ class Row:
     peak_mb: float = 0.0
     exit_code: int = 0
     problems: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "path: reason (detail)", files not fully analysed
 
 
 def targets(only: list[str] | None, subset: str | None) -> list[tuple[str, str, str]]:
@@ -199,9 +200,13 @@ def check(root: Path, paths: list[str], doc: dict | None, row: Row) -> None:
     notes = run["invocations"][0]["toolExecutionNotifications"]
     skipped: dict[str, str] = {}
     for note in notes:
+        reason = note["descriptor"]["id"]
         for location in note.get("locations", []):
-            skipped[rel(location["physicalLocation"]["artifactLocation"]["uri"])] = note["descriptor"]["id"]
-        row.skips[note["descriptor"]["id"]] += 1
+            path = rel(location["physicalLocation"]["artifactLocation"]["uri"])
+            skipped[path] = reason
+            detail = note["message"]["text"].partition(": ")[2]
+            row.skipped.append(f"{path}: {reason} ({detail})")
+        row.skips[reason] += 1
     for result in run["results"]:
         row.findings[category.get(result["ruleId"], "meta")] += 1
     tasks, discovery_skips = expected_files(root, paths)
@@ -321,6 +326,10 @@ def write(rows: list[Row], jobs: int) -> None:
             f"or in a skip notification. Findings are per family; skips are per reason (partial-parse "
             f"files were still analysed); peak MB is the resident memory of the scan and its workers.\n\n"
             + table(rows))
+    text += "\n## Every file not fully analysed\n\n"
+    for row in rows:
+        if row.skipped:
+            text += f"- **{row.name}**: " + "; ".join(f"`{entry}`" for entry in sorted(row.skipped)) + "\n"
     target.write_text(text, encoding="utf-8")
 
 
