@@ -69,7 +69,7 @@ def test_python_hang_becomes_timeout(tmp_path: Path, jobs: int) -> None:
     root = _project(tmp_path / "p", bad, copies=20)
     start = time.monotonic()
     result = scan(root, extra_rules=RULES, jobs=jobs, timeout=1)
-    assert time.monotonic() - start < 30
+    assert time.monotonic() - start < 120
     assert skips_of(result, "spin.py") == [("timeout", "over the 1 s per-file timeout")]
     _check_others(tmp_path, bad, result, copies=20, jobs=jobs, timeout=1)
 
@@ -80,7 +80,7 @@ def test_hang_out_of_reach_of_signals_is_killed(tmp_path: Path) -> None:
     root = _project(tmp_path / "p", bad, copies=30)
     start = time.monotonic()
     result = scan(root, extra_rules=RULES, jobs=2, timeout=1)
-    assert time.monotonic() - start < 60
+    assert time.monotonic() - start < 120
     assert skips_of(result, "pad/stuck.py") == [("timeout", "over the 1 s per-file timeout")]
     _check_others(tmp_path, bad, result, copies=30, jobs=2, timeout=1)
 
