@@ -64,7 +64,7 @@ NPM = [
     ("lodash", "4.18.1"),  # lodash.min.js, core.min.js
     ("axios", "1.21.1"),  # dist/ bundles (min and not), esm, TypeScript declarations
     ("vue", "3.5.45"),  # dist/*.prod.js minified
-    ("jquery", "4.0.0"),  # dist/jquery.min.js
+    ("jquery", "4.0.0"),  # dist/jquery.min.js, dist/jquery.js
     ("moment", "2.31.0"),  # min/, locales, TypeScript
     ("rxjs", "7.8.2"),  # TypeScript sources in src/
     ("zod", "4.6.7"),  # TypeScript sources
@@ -79,6 +79,9 @@ NPM = [
 # The CI subset: a sample of the standard library that holds its nastiest files (Python 2
 # test data, undecodable and bad-syntax test files, CRLF, BOMs) and two small packages.
 CI_SUBSET = ("stdlib-sample", "flask", "express")
+# Build output is excluded by default (`dist/`, `*.min.js`); for these packages the primer
+# also names `dist/` on the command line, so their bundles go through the minified check.
+DIST = {"axios", "vue", "jquery", "chart.js", "three", "react-dom"}
 STDLIB_SAMPLE = ("asyncio", "email", "json", "lib2to3", "test/tokenizedata", "test/test_future_stmt",
                  "test/test_print.py", "test/test_compile.py", "test/test_grammar.py", "test/test_unicode_identifiers.py")
 CATEGORIES = ("n-plus-one", "blocking-io", "inefficient-loop", "bundle-bloat", "memory-leak", "meta")
@@ -114,7 +117,11 @@ def locate(kind: str, name: str, version: str) -> tuple[Path, list[str]]:
     if kind == "stdlib":
         root = Path(sysconfig.get_paths()["stdlib"])
         return root, list(STDLIB_SAMPLE) if name == "stdlib-sample" else ["."]
-    return (pypi_sdist(name, version) if kind == "pypi" else npm_package(name, version)), ["."]
+    if kind == "pypi":
+        return pypi_sdist(name, version), ["."]
+    root = npm_package(name, version)
+    extra = [folder for folder in ("dist", "build") if name in DIST and (root / folder).is_dir()]
+    return root, [".", *extra]
 
 
 def _tree_rss_kb(pid: int) -> int:
