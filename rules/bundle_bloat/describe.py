@@ -12,7 +12,7 @@ MAX_NAMES = 3
 
 
 def relative(path: str, target: str) -> str:
-    """How `path` would import the project file `target` (`./pages/AuditTrail`)."""
+    """How `path` would import the project file `target` (`./pages/ReportsPage`)."""
     stem = target.rsplit(".", 1)[0] if "." in posixpath.basename(target) else target
     if posixpath.basename(stem) == "index":
         stem = posixpath.dirname(stem)

@@ -49,8 +49,8 @@ class HeavyImportNotLazy(ProjectRule):
         """,
         instead="""
             Load the library where it is used (`const XLSX = await import('xlsx')` inside
-            the export function), or split the component off: `const AuditTrail =
-            lazy(() => import('./pages/AuditTrail'))` with a `<Suspense>` boundary
+            the export function), or split the component off: `const ReportsPage =
+            lazy(() => import('./pages/ReportsPage'))` with a `<Suspense>` boundary
             (`next/dynamic` in Next.js, `defineAsyncComponent` in Vue, `() => import(…)`
             in a route table).
         """,

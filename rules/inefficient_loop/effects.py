@@ -1,0 +1,68 @@
+"""Effects of the inefficient-loop family.
+
+- `repeated-work`: a call that redoes the same work on every call of its function
+  (compiling a constant regex, parsing a constant document, deep-copying module data).
+  It travels up to callers, but not into a memoized function (`lru_cache`, `cache`,
+  `lodash.memoize`), whose body does not run again for a repeated argument.
+- `http-request`: an HTTP request (`fetch`, `axios`, `httpx.AsyncClient().get`, …). It
+  travels up through every call, so a loop awaiting a project function that reaches one
+  is awaiting a request.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from perfsense.rules.inefficient_loop.common import family, pattern_set
+from perfsense.scanner.catalog import Catalogs
+from perfsense.scanner.effects import EffectKind
+from perfsense.scanner.facts.model import Function
+
+REPEATED_KEY = "invariant-work-in-loop"
+MAX_DISTANCE = 3
+
+
+def memoized(fn: Function, language: str, catalogs: Catalogs) -> bool:
+    patterns = pattern_set(catalogs, language, "memoize")
+    return any(patterns.match(dec.text) or patterns.match(dec.full_text.split("(", 1)[0])
+               for dec in fn.decorators)
+
+
+class RepeatedWorkEffect(EffectKind):
+    name = "repeated-work"
+
+    def detect(self, project, facts, call, catalogs) -> Iterable[str]:
+        data = facts.extra.get(REPEATED_KEY) or {}
+        label = (data.get("repeated") or {}).get(call.id)
+        if label is None or memoized(facts.functions[call.func], facts.language, catalogs):
+            return ()
+        return (label,)
+
+    def passes(self, project, edge) -> bool:
+        if edge.offloaded or edge.how == "reference":
+            return False
+        callee = project.function_fact(edge.callee)
+        facts = project.files[edge.callee.path]
+        return not memoized(callee, facts.language, _catalogs(project))
+
+
+class HttpRequestEffect(EffectKind):
+    name = "http-request"
+
+    def detect(self, project, facts, call, catalogs) -> Iterable[str]:
+        resolved = project.resolve(call.callee, facts.path, call.func).text
+        if pattern_set(catalogs, family(facts.language), "http").match(resolved):
+            return (resolved,)
+        return ()
+
+    def passes(self, project, edge) -> bool:
+        return edge.how != "reference"
+
+
+_DEFAULT: list[Catalogs] = []
+
+
+def _catalogs(project) -> Catalogs:
+    """Edges are judged without the scan's catalogs at hand: the built-in memoizers."""
+    if not _DEFAULT:
+        _DEFAULT.append(Catalogs())
+    return _DEFAULT[0]

@@ -1,0 +1,1 @@
+"""Examples (docs and tests) of the inefficient-loop rules."""
