@@ -34,7 +34,7 @@ Progress = Callable[[int, int], None]
 CHUNK = 8
 POLL = 0.5  # seconds between checks on the workers
 GRACE = 10.0  # seconds a file may run past 1.5x its timeout before its worker counts as stuck
-WORKER_MEMORY = 4 << 30  # bytes of address space per worker process
+WORKER_MEMORY = 4 << 30  # bytes of address space a worker may add to what it inherits
 
 
 @dataclass(slots=True, kw_only=True)
@@ -119,12 +119,15 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def limit_memory(limit: int = WORKER_MEMORY) -> None:
-    """Cap this (worker) process's address space, so a runaway allocation raises MemoryError
-    (the file becomes `out-of-memory`) instead of bringing in the kernel's OOM killer."""
+def limit_memory(extra: int = WORKER_MEMORY) -> None:
+    """Cap this (worker) process's address space at what it has (inherited from the scan,
+    which may hold a large project already) plus `extra`, so a runaway allocation raises
+    MemoryError (the file becomes `out-of-memory`) instead of calling the OOM killer."""
     try:
         import resource
 
+        with open("/proc/self/statm", "rb") as handle:
+            limit = int(handle.read().split()[0]) * resource.getpagesize() + extra
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard == resource.RLIM_INFINITY or hard > limit:
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
