@@ -33,9 +33,9 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(1, str(REPO))
-from fetch import npm_package, pypi_sdist  # noqa: E402
+from fetch import npm_package, pypi_sdist
 
-from tests.sarif_schema import validate_sarif  # noqa: E402
+from tests.sarif_schema import validate_sarif
 
 PYPI = [
     ("django", "5.2.8"),

@@ -21,15 +21,15 @@ from urllib.parse import unquote
 
 import pytest
 
+from perfsense.scanner.config import load_config
 from perfsense.scanner.discovery import discover
 from perfsense.scanner.engine.runner import ScanOptions, finish, run_files, settings_for
 from perfsense.scanner.engine.worker import Settings, analyse_source
-from perfsense.scanner.source import SourceFile
-from perfsense.scanner.config import load_config
 from perfsense.scanner.model import Category, Finding, Location, Position, ScanResult, Severity, Span
 from perfsense.scanner.report.jsonreport import render_json
 from perfsense.scanner.report.sarif import MAX_RESULTS, render_sarif
 from perfsense.scanner.report.text import render_text
+from perfsense.scanner.source import SourceFile
 from tests.badinput import REPO, base_project, others, reasons_of, sarif_of, scan, skips_of
 from tests.sarif_schema import validate_sarif
 
@@ -520,7 +520,7 @@ def test_more_findings_than_github_takes() -> None:
     run = doc["runs"][0]
     assert len(run["results"]) == MAX_RESULTS
     notes = run["invocations"][0]["toolExecutionNotifications"]
-    assert [(n["descriptor"]["id"], n["message"]["text"]) for n in notes] == [
-        ("results-truncated", f"7 of {MAX_RESULTS + 7} results were dropped: GitHub code scanning accepts "
-                              f"at most {MAX_RESULTS} results per run.")]
+    text = (f"7 of {MAX_RESULTS + 7} results were dropped: GitHub code scanning accepts "
+            f"at most {MAX_RESULTS} results per run.")
+    assert [(n["descriptor"]["id"], n["message"]["text"]) for n in notes] == [("results-truncated", text)]
     validate_sarif(doc, schema_results=100)

@@ -16,8 +16,18 @@ from pathlib import Path
 import pytest
 
 from perfsense.scanner.engine.registry import rule_classes
-from perfsense.scanner.model import (Category, ChainStep, Finding, Location, Position, ScanResult, Severity,
-                                     Skip, SkipReason, Span)
+from perfsense.scanner.model import (
+    Category,
+    ChainStep,
+    Finding,
+    Location,
+    Position,
+    ScanResult,
+    Severity,
+    Skip,
+    SkipReason,
+    Span,
+)
 from perfsense.scanner.report.jsonreport import render_json
 from perfsense.scanner.report.sarif import render_sarif
 from perfsense.scanner.report.text import render_text
