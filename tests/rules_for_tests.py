@@ -11,7 +11,7 @@ import os
 import signal
 from collections.abc import Iterable
 
-from perfsense.scanner.engine.rule import Docs, FileContext, FileRule
+from perfsense.scanner.engine.rule import Docs, FileContext, FileRule, ProjectContext, ProjectRule
 from perfsense.scanner.model import Category, Finding
 
 TEST_PID = os.getpid()
@@ -123,6 +123,19 @@ class GreedyRule(_TestRule):
             block = bytearray(8 << 30)
             del block
         return ()
+
+
+class ProjectBoomRule(ProjectRule):
+    """A project rule with a bug: contained to itself, the other rules still report."""
+
+    id = "test-project-boom"
+    name = "TestProjectBoom"
+    category = Category.META
+    summary = "A rule that exists for the reliability tests."
+    docs = _DOCS
+
+    def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
+        raise KeyError("deliberate failure")
 
 
 ALL = (MarkRule, BoomRule, SpinRule, StuckRule, CrashRule, HogRule, GreedyRule)

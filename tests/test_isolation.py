@@ -53,6 +53,19 @@ def test_failing_rule_is_internal_error_for_that_file_only(tmp_path: Path, jobs:
     _check_others(tmp_path, bad, result, copies=20, jobs=jobs)
 
 
+def test_failing_project_rule_is_contained(tmp_path: Path) -> None:
+    from tests.badinput import sarif_of
+    from tests.sarif_schema import validate_sarif
+
+    root = _project(tmp_path / "p", {})
+    result = scan(root, extra_rules=(bad_rules.ProjectBoomRule,))
+    assert [(s.path, s.reason.value, s.detail) for s in result.skips] == [
+        ("", "internal-error", "rule test-project-boom: KeyError: 'deliberate failure'")]
+    clean = scan(_project(tmp_path / "clean", {}))
+    assert [f.rule_id for f in result.findings] == [f.rule_id for f in clean.findings] != []
+    validate_sarif(sarif_of(result))
+
+
 def test_failing_rule_in_json_and_sarif(tmp_path: Path) -> None:
     from tests.badinput import sarif_of
 
