@@ -524,3 +524,25 @@ def test_more_findings_than_github_takes() -> None:
             f"at most {MAX_RESULTS} results per run.")
     assert [(n["descriptor"]["id"], n["message"]["text"]) for n in notes] == [("results-truncated", text)]
     validate_sarif(doc, schema_results=100)
+
+
+# -- exit codes ------------------------------------------------------------------------------------
+
+def test_skipped_files_change_the_exit_code_only_with_strict(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "ok.py").write_text("x = 1\n")
+    (root / "image.py").write_bytes(b"\x89PNG\x00\x00")
+    (root / "half.py").write_text("def f(:\n    pass\n\n\nx = 1\ny = 2\nz = 3\n")
+    base = [sys.executable, "-m", "perfsense.scanner.cli", "scan", str(root), "--no-cache", "--quiet"]
+
+    def run(*args: str) -> int:
+        return subprocess.run([*base, *args], capture_output=True, timeout=300, check=False, cwd=tmp_path).returncode
+
+    assert run() == 0
+    assert run("--strict") == 1
+    (root / "slow.py").write_text(ASYNC_SLEEP)
+    assert run() == 1
+    assert run("--exit-zero") == 0
+    (root / "perfsense.toml").write_text("no-such-key = 1\n")
+    assert run() == 2
