@@ -380,17 +380,22 @@ def test_unreadable_file_and_folder_are_permission(tmp_path: Path) -> None:
 
 
 def test_vanished_files(tmp_path: Path) -> None:
-    root = project(tmp_path, {"gone.py": ASYNC_SLEEP, "soon_gone.js": "var a = 1;\n"})
+    root = project(tmp_path, {"gone.py": ASYNC_SLEEP, "soon_gone.js": "var a = 1;\n", "now_fifo.py": "x = 1\n"})
     os.symlink("nowhere.py", root / "dangling.py")
+    os.symlink("self_loop.py", root / "self_loop.py")
     config = load_config(str(root))
     options = ScanOptions(jobs=2, use_cache=False)
     settings = settings_for(config, options, str(root))
     tasks, skips = discover([str(root)], str(root))
     (root / "gone.py").unlink()  # deleted between the walk and the read
     (root / "soon_gone.js").unlink()
+    (root / "now_fifo.py").unlink()
+    os.mkfifo(root / "now_fifo.py")  # replaced by a FIFO after the walk: must not block the read
     result = finish(str(root), tasks, run_files(tasks, settings, 2), skips, config, options, settings)
-    bad = ["gone.py", "soon_gone.js", "dangling.py"]
+    bad = ["gone.py", "soon_gone.js", "dangling.py", "self_loop.py", "now_fifo.py"]
     assert others(result, bad) == others(baseline(), bad)
+    assert skips_of(result, "now_fifo.py") == [("not-regular-file", "not a regular file")]
+    assert [reason for reason, _ in skips_of(result, "self_loop.py")] == ["vanished"]
     assert skips_of(result, "gone.py") == [("vanished", "the file disappeared before it could be read")]
     assert skips_of(result, "soon_gone.js") == [("vanished", "the file disappeared before it could be read")]
     assert skips_of(result, "dangling.py") == [("vanished", "dangling symbolic link")]
