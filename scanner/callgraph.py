@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from perfsense.scanner.effects import EffectKind, effect_kinds
 from perfsense.scanner.facts.model import Call, FileFacts
+from perfsense.scanner.model import ChainStep, Location
 from perfsense.scanner.project import FunctionRef, Project
 
 MAX_SITES = 16  # effect sites kept per function and effect
@@ -200,6 +201,22 @@ class CallGraph:
             hops.append(Hop(current, edge.call))
             current = edge.callee
         return hops
+
+    def chain(self, ref: FunctionRef, site: EffectSite, verb: str) -> list[ChainStep]:
+        """The witness path from `ref` to `site` as explanation steps: "`a()` calls `b()`", …,
+        and last "`z()` <verb>: `label`" at the effect itself."""
+        project = self.project
+        hops = self.witness(ref, site)
+        steps = []
+        for index, hop in enumerate(hops):
+            call = project.files[hop.function.path].calls[hop.call]
+            name = project.display_name(hop.function)
+            if index + 1 < len(hops):
+                text = f"`{name}()` calls `{project.display_name(hops[index + 1].function)}()`"
+            else:
+                text = f"`{name}()` {verb}: `{site.label}`"
+            steps.append(ChainStep(location=Location(hop.function.path, call.span), message=text))
+        return steps
 
     def out_edges(self, ref: FunctionRef) -> list[Edge]:
         return [data["edge"] for _a, _b, data in self.graph.out_edges(ref, data=True)]

@@ -38,6 +38,9 @@ class Project:
         self.py_modules: dict[str, list[str]] = {}
         self.js_modules: dict[str, str] = {}
         self.py_tops: set[str] = set()
+        # Namespace packages (folders without __init__.py): `etl.load` for etl/load.py whose
+        # module name is `load`; used only when no real module has that name.
+        self.py_aliases: dict[str, list[str]] = {}
         self._defs: dict[str, dict[str, int]] = {}
         self._classes: dict[str, dict[str, ClassFact]] = {}
         self._module_values: dict[str, dict[str, list[Value | None]]] = {}
@@ -58,6 +61,9 @@ class Project:
         if facts.language == "python":
             self.py_modules.setdefault(facts.module, []).append(path)
             self.py_tops.add(facts.module.split(".", 1)[0])
+            for alias in _namespace_aliases(path, facts.module, facts.is_package):
+                self.py_aliases.setdefault(alias, []).append(path)
+                self.py_tops.add(alias.split(".", 1)[0])
         else:
             self.js_modules[facts.module] = path
             if facts.is_package:
@@ -89,6 +95,12 @@ class Project:
                 paths.remove(path)
             if not paths:
                 self.py_modules.pop(old.module, None)
+            for alias in _namespace_aliases(path, old.module, old.is_package):
+                aliased = self.py_aliases.get(alias, [])
+                if path in aliased:
+                    aliased.remove(path)
+                if not aliased:
+                    self.py_aliases.pop(alias, None)
         else:
             for key in [k for k, v in self.js_modules.items() if v == path]:
                 del self.js_modules[key]
@@ -108,7 +120,7 @@ class Project:
         """The file of a Python module or JS module id (the one closest to `near`)."""
         if module.startswith(("./", "..")):
             return self.js_modules.get(module) or self.js_modules.get(module + "/index")
-        paths = self.py_modules.get(module)
+        paths = self.py_modules.get(module) or self.py_aliases.get(module)
         if not paths:
             return None
         if len(paths) == 1 or not near:
@@ -354,6 +366,17 @@ class Project:
         if "<" in fn.qualname:
             return f"<callback at line {fn.header.start.line + 1}>"
         return fn.qualname
+
+
+def _namespace_aliases(path: str, module: str, is_package: bool) -> list[str]:
+    """Longer dotted names of a module whose enclosing folders are not packages (PEP 420)."""
+    parts = path[:-3].split("/") if path.endswith(".py") else []
+    if is_package and parts:
+        parts = parts[:-1]
+    known = len(module.split(".")) if module else 0
+    if not parts or known >= len(parts):
+        return []
+    return [".".join(parts[start:]) for start in range(len(parts) - known - 1, -1, -1)][:3]
 
 
 def _after_name(step: Step) -> tuple[Step, ...]:

@@ -88,8 +88,7 @@ def _strict(raw: bytes, encoding: str) -> str:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
         raise DecodeError(SkipReason.ENCODING, f"not valid {encoding} at byte {exc.start}") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return text
 
 

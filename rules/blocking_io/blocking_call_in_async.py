@@ -8,11 +8,11 @@ from perfsense.rules.blocking_io.catalog import match_blocking
 from perfsense.rules.blocking_io.context import runs_on_event_loop
 from perfsense.rules.blocking_io.examples import INVALID, VALID
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
-from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity
+from perfsense.scanner.model import Category, Confidence, Finding, Severity
 from perfsense.scanner.project import FunctionRef
 
 if TYPE_CHECKING:
-    from perfsense.scanner.callgraph import CallGraph, EffectSite, Edge
+    from perfsense.scanner.callgraph import CallGraph, Edge, EffectSite
 
 
 class BlockingCallInAsync(ProjectRule):
@@ -101,7 +101,7 @@ class BlockingCallInAsync(ProjectRule):
         for site, (_dist, _call, edge) in sorted(best.items(), key=lambda kv: (kv[1][1], kv[0].path, kv[0].call)):
             call = facts.calls[edge.call]
             helper = project.display_name(edge.callee)
-            chain = self._chain(graph, edge, site)
+            chain = graph.chain(edge.callee, site, "blocks here")
             target = project.files[site.path].calls[site.call]
             yield self.make(
                 path=ref.path, span=call.span, context=project.display_name(ref), chain=chain,
@@ -112,19 +112,6 @@ class BlockingCallInAsync(ProjectRule):
                            f"Make `{helper}` async with a non-blocking call."),
             )
 
-    def _chain(self, graph: CallGraph, edge: Edge, site: EffectSite) -> list[ChainStep]:
-        project = graph.project
-        steps: list[ChainStep] = []
-        hops = graph.witness(edge.callee, site)
-        for index, hop in enumerate(hops):
-            call = project.files[hop.function.path].calls[hop.call]
-            name = project.display_name(hop.function)
-            if index + 1 < len(hops):
-                text = f"`{name}()` calls `{project.display_name(hops[index + 1].function)}()`"
-            else:
-                text = f"`{name}()` blocks here: `{site.label}`"
-            steps.append(ChainStep(location=Location(hop.function.path, call.span), message=text))
-        return steps
 
 
 def _where(project, ref: FunctionRef) -> str:

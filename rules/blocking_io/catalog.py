@@ -27,7 +27,7 @@ class Blocking:
 
     @property
     def replacement(self) -> str:
-        stem = self.name[:-4] if self.name.endswith("Sync") else self.name
+        stem = self.name.removesuffix("Sync")
         return self.group.replacement.replace("{stem}", stem)
 
 

@@ -119,9 +119,7 @@ def _rare(path: list[ts.Node], at: int, src: SourceFile, cat: BundleCatalog) -> 
         if parent.type == "binary_expression" and parent.child_by_field_name("right") == current \
                 and _text(parent.child_by_field_name("operator"), src) == "&&":
             condition = parent.child_by_field_name("left")
-        elif parent.type == "ternary_expression" and parent.child_by_field_name("condition") != current:
-            condition = parent.child_by_field_name("condition")
-        elif parent.type == "if_statement" and parent.child_by_field_name("condition") != current:
+        elif parent.type == "ternary_expression" and parent.child_by_field_name("condition") != current or parent.type == "if_statement" and parent.child_by_field_name("condition") != current:
             condition = parent.child_by_field_name("condition")
         elif parent.type == "jsx_element" and current.type != "jsx_opening_element":
             opening = parent.named_children[0] if parent.named_children else None

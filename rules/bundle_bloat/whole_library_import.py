@@ -145,7 +145,7 @@ def _whole_behind(index: BundleIndex, start: str) -> list[tuple[Package, str, Im
     """Whole-library imports reached from a neutral module through neutral modules (memoised)."""
     memo = index.memo.setdefault("whole-behind", {})
     if start not in memo:
-        neutral = lambda p: index.roles.get(p) is not None and index.roles[p].role == NEUTRAL  # noqa: E731
+        neutral = lambda p: index.roles.get(p) is not None and index.roles[p].role == NEUTRAL
         memo[start] = [(entry, file, inner, hops) for file, hops in index.graph.walk(start, neutral)
                        for inner, entry in index.packages(file) if entry.kind == "whole"]
     return memo[start]

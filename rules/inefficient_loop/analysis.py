@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from perfsense.rules.inefficient_loop.awaits import AwaitCheck, AwaitSite
 from perfsense.rules.inefficient_loop.common import Calls, Hit, last_names
-from perfsense.rules.inefficient_loop.js_checks import FINDERS
 from perfsense.rules.inefficient_loop.joins import JoinCheck, Scan
+from perfsense.rules.inefficient_loop.js_checks import FINDERS
 from perfsense.rules.inefficient_loop.scope import Scope
 from perfsense.rules.inefficient_loop.sites import Looped, ScanSite, SiteCollector
 from perfsense.scanner.engine.rule import FileContext

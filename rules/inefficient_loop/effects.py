@@ -16,6 +16,7 @@ from perfsense.rules.inefficient_loop.common import family, pattern_set
 from perfsense.scanner.catalog import Catalogs
 from perfsense.scanner.effects import EffectKind
 from perfsense.scanner.facts.model import Function
+from perfsense.scanner.facts.query import call_loops
 
 REPEATED_KEY = "invariant-work-in-loop"
 MAX_DISTANCE = 3
@@ -35,11 +36,16 @@ class RepeatedWorkEffect(EffectKind):
         label = (data.get("repeated") or {}).get(call.id)
         if label is None or memoized(facts.functions[call.func], facts.language, catalogs):
             return ()
+        if call_loops(facts, call):
+            return ()  # repeated inside the helper's own loop: reported there, once
         return (label,)
 
     def passes(self, project, edge) -> bool:
         if edge.offloaded or edge.how == "reference":
             return False
+        caller = project.files[edge.caller.path]
+        if call_loops(caller, caller.calls[edge.call]):
+            return False  # called per item of a loop: reported at that loop, not again above it
         callee = project.function_fact(edge.callee)
         facts = project.files[edge.callee.path]
         return not memoized(callee, facts.language, _catalogs(project))

@@ -8,10 +8,8 @@ from perfsense.rules.inefficient_loop.analysis import analyse, context_name
 from perfsense.rules.inefficient_loop.base import LoopProjectRule
 from perfsense.rules.inefficient_loop.effects import MAX_DISTANCE, memoized
 from perfsense.rules.inefficient_loop.examples import invariant_work as ex
-from perfsense.scanner.callgraph import CallGraph, EffectSite
 from perfsense.scanner.engine.rule import Docs, FileContext, ProjectContext
-from perfsense.scanner.model import ChainStep, Confidence, Finding, Location, Severity
-from perfsense.scanner.project import FunctionRef
+from perfsense.scanner.model import Confidence, Finding, Severity
 
 
 class InvariantWorkInLoop(LoopProjectRule):
@@ -80,23 +78,10 @@ class InvariantWorkInLoop(LoopProjectRule):
                 target = project.files[site.path].calls[site.call]
                 yield self.make(
                     path=path, span=call.span, context=context_name(facts, call.span),
-                    chain=_chain(graph, ref, site),
+                    chain=graph.chain(ref, site, "repeats this on every call"),
                     message=f"`{helper}()` runs `{site.label}` ({site.path}:{target.span.start.line + 1}) on "
                             f"every call, and is called for every item of {loop}; the result is the same "
                             f"each time. Do that work once (a module-level constant, or before the loop).",
                 )
 
 
-def _chain(graph: CallGraph, ref: FunctionRef, site: EffectSite) -> list[ChainStep]:
-    project = graph.project
-    steps: list[ChainStep] = []
-    hops = graph.witness(ref, site)
-    for index, hop in enumerate(hops):
-        call = project.files[hop.function.path].calls[hop.call]
-        name = project.display_name(hop.function)
-        if index + 1 < len(hops):
-            text = f"`{name}()` calls `{project.display_name(hops[index + 1].function)}()`"
-        else:
-            text = f"`{name}()` repeats this on every call: `{site.label}`"
-        steps.append(ChainStep(location=Location(hop.function.path, call.span), message=text))
-    return steps

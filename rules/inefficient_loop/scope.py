@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
+from perfsense.rules.inefficient_loop.dataflow import PY_COMPREHENSIONS, Dataflow, LoopCtx, LoopInfo
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.jsvalues import FUNCTION_NODES
 from perfsense.scanner.parse import language, query
-from perfsense.rules.inefficient_loop.dataflow import PY_COMPREHENSIONS, Dataflow, LoopCtx, LoopInfo
 
 PY_FUNCTIONS = frozenset({"function_definition", "lambda", "class_definition"})
 JS_ITERATION = frozenset({"forEach", "map", "filter", "reduce", "reduceRight", "some", "every", "flatMap",

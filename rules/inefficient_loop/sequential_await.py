@@ -12,7 +12,7 @@ from perfsense.scanner.callgraph import CallGraph
 from perfsense.scanner.catalog import Catalogs
 from perfsense.scanner.engine.rule import Docs, FileContext, ProjectContext
 from perfsense.scanner.facts.model import Value
-from perfsense.scanner.model import ChainStep, Confidence, Finding, Location, Severity
+from perfsense.scanner.model import ChainStep, Confidence, Finding, Severity
 from perfsense.scanner.patterns import PatternSet
 from perfsense.scanner.project import FunctionRef
 
@@ -113,16 +113,7 @@ def _http_chain(graph: CallGraph, ref: FunctionRef, catalogs: Catalogs) -> list[
     site, (dist, _edge) = min(reach.items(), key=lambda kv: (kv[1][0], kv[0].path, kv[0].call))
     if dist > MAX_DISTANCE:
         return []
-    project = graph.project
-    steps = []
-    hops = graph.witness(ref, site)
-    for index, hop in enumerate(hops):
-        call = project.files[hop.function.path].calls[hop.call]
-        name = project.display_name(hop.function)
-        text = (f"`{name}()` calls `{project.display_name(hops[index + 1].function)}()`"
-                if index + 1 < len(hops) else f"`{name}()` sends the request: `{site.label}`")
-        steps.append(ChainStep(location=Location(hop.function.path, call.span), message=text))
-    return steps
+    return graph.chain(ref, site, "sends the request")
 
 
 def _awaits_db(graph: CallGraph, ref: FunctionRef, catalogs: Catalogs) -> bool:

@@ -5,7 +5,7 @@ from perfsense.rules.n_plus_one.analysis import Analysis, site_query
 from perfsense.rules.n_plus_one.evaluate import Outcome
 from perfsense.scanner.callgraph import CallGraph, EffectSite
 from perfsense.scanner.facts.model import Call, FileFacts
-from perfsense.scanner.model import ChainStep, Location
+from perfsense.scanner.model import ChainStep
 from perfsense.scanner.project import FunctionRef
 
 KIND = "db-query"
@@ -40,16 +40,7 @@ def query_chain(analysis: Analysis, graph: CallGraph, ref: FunctionRef,
         return None
     site = min(reach, key=lambda s: (reach[s][0], s.path, s.call))
     project = analysis.project
-    steps: list[ChainStep] = []
-    hops = graph.witness(ref, site)
-    for index, hop in enumerate(hops):
-        call = project.files[hop.function.path].calls[hop.call]
-        name = project.display_name(hop.function)
-        if index + 1 < len(hops):
-            text = f"`{name}()` calls `{project.display_name(hops[index + 1].function)}()`"
-        else:
-            text = f"`{name}()` queries here: `{site.label}`"
-        steps.append(ChainStep(location=Location(hop.function.path, call.span), message=text))
+    steps = graph.chain(ref, site, "queries here")
     site_facts = project.files[site.path]
     query = site_query(project, site_facts, site_facts.calls[site.call], graph.catalogs)  # type: ignore[arg-type]
     remedy = query.event.remedy if query is not None else "one query for all items"

@@ -21,10 +21,10 @@ from perfsense.scanner.cache import Cache
 from perfsense.scanner.catalog import Catalogs
 from perfsense.scanner.config import Config
 from perfsense.scanner.discovery import FileTask
+from perfsense.scanner.engine.finalize import active_rules, finalize
 from perfsense.scanner.engine.project_stage import run_project_rules
 from perfsense.scanner.engine.registry import rule_classes
 from perfsense.scanner.engine.worker import FileResult, Settings, analyse_file
-from perfsense.scanner.engine.finalize import active_rules, finalize
 from perfsense.scanner.model import Finding, ScanResult, Skip, SkipReason
 from perfsense.scanner.reading import ReadError, read_capped
 from perfsense.scanner.source import DecodeError, SourceFile, decode, language_of

@@ -14,7 +14,14 @@ from perfsense.scanner import __version__
 from perfsense.scanner.config import Config, load_config
 from perfsense.scanner.discovery import FileTask, discover, scan_root
 from perfsense.scanner.engine.registry import categories, rule_classes
-from perfsense.scanner.engine.runner import Progress, ScanOptions, finish, project_cache, run_files, settings_for
+from perfsense.scanner.engine.runner import (
+    Progress,
+    ScanOptions,
+    finish,
+    project_cache,
+    run_files,
+    settings_for,
+)
 from perfsense.scanner.model import ScanResult
 from perfsense.scanner.reading import ReadError, read_capped
 

@@ -8,7 +8,6 @@ parameters, imports, module-level names) and returns the frozen FileFacts.
 from __future__ import annotations
 
 import sys
-
 from dataclasses import dataclass, field
 
 import tree_sitter as ts

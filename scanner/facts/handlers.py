@@ -8,7 +8,6 @@ from __future__ import annotations
 import tree_sitter as ts
 
 from perfsense.scanner.facts.builder import FactsBuilder, FunctionRec
-from perfsense.scanner.facts.model import MODULE_FUNCTION
 from perfsense.scanner.source import SourceFile
 
 ROUTE_METHODS = frozenset({"get", "post", "put", "delete", "patch", "head", "options", "route",

@@ -1,9 +1,8 @@
 """JavaScript/TypeScript expressions -> raw values, compact argument texts, patterns."""
 from __future__ import annotations
 
-import sys
-
 import posixpath
+import sys
 
 import tree_sitter as ts
 

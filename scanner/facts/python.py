@@ -10,7 +10,6 @@ from perfsense.scanner.facts.driver import Driver, capture_ids, interesting
 from perfsense.scanner.facts.handlers import python_handler
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Import, Step, Value
 from perfsense.scanner.facts.pyvalues import (
-    COMPREHENSIONS,
     compact,
     is_small_literal,
     string_value,

@@ -14,7 +14,7 @@ import tree_sitter as ts
 
 from perfsense.scanner.parse.walk import iter_nodes
 
-__all__ = ["ParseTimeout", "language", "parse", "error_lines", "iter_nodes", "query"]
+__all__ = ["ParseTimeout", "error_lines", "iter_nodes", "language", "parse", "query"]
 
 
 class ParseTimeout(Exception):

@@ -114,4 +114,37 @@ INVALID = (
             }
         """,
     }),
+    Example(title="Repeated inside the helper's own loop: reported there, once", files={
+        "etl/__init__.py": "",
+        "etl/steps.py": """
+            import json
+
+            DEFAULTS = '{"status": "new"}'
+
+            def normalise(rows):
+                out = []
+                for row in rows:
+                    out.append({**json.loads(DEFAULTS), **row})  # expect
+                return out
+        """,
+        "etl/run.py": """
+            from .steps import normalise
+
+            def run(batches):
+                return [normalise(batch) for batch in batches]
+        """,
+        "etl/clean.py": """
+            import re
+
+            def digits(value):
+                return re.compile(r"[^0-9]").sub("", value)
+
+            def clean_all(rows):
+                return [digits(row) for row in rows]  # expect
+
+            def nightly(days):
+                for day in days:
+                    clean_all(day)
+        """,
+    }),
 )

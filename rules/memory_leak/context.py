@@ -1,0 +1,186 @@
+"""Code that runs again and again: per request, per job, per event, per loop iteration, per render.
+
+A function is *repeated* when it is a request handler or task, a callback of a repeating
+registration (`setInterval`, `.on(...)`), a React component or hook body, a function called
+inside a loop, or anything such a function calls or defines. Effect callbacks
+(`useEffect`) are not entered: they run per mount and have a rule of their own.
+"""
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass
+
+from perfsense.rules.memory_leak.catalog import compiled, method_of
+from perfsense.rules.memory_leak.leakfacts import leak_facts
+from perfsense.scanner.callgraph import CallGraph
+from perfsense.scanner.facts.javascript import ITERATION_METHODS
+from perfsense.scanner.facts.model import MODULE_FUNCTION, FileFacts
+from perfsense.scanner.facts.query import call_loops
+from perfsense.scanner.model import ChainStep, Location
+from perfsense.scanner.project import FunctionRef
+
+COMPONENT = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+HOOK = re.compile(r"^use[A-Z0-9]")
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    why: str  # handler | event | render | loop | caller | nested
+    text: str  # how a message says it
+    via: FunctionRef | None = None  # the function it is repeated through
+    call: int | None = None  # call site in `via` (or in the seed's file for event/loop seeds)
+
+
+# graph -> (the propagation it was computed for, result). The LSP server keeps one graph
+# and re-propagates it after edits; each propagation makes a new `_reach` table.
+_cache: weakref.WeakKeyDictionary[CallGraph, tuple[object, dict[FunctionRef, Reason]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def repeated(graph: CallGraph) -> dict[FunctionRef, Reason]:
+    stamp = getattr(graph, "_reach", None)
+    cached = _cache.get(graph)
+    if cached is None or cached[0] is not stamp:
+        cached = (stamp, _compute(graph))
+        _cache[graph] = cached
+    return cached[1]
+
+
+def per_item_loops(facts: FileFacts, call) -> list:
+    """The loops that repeat `call` once per data item: not over a small literal, not a
+    counted `range(n)` / `for (i = 0; i < n; i++)` (a fixed number of workers or retries),
+    not in module-level code (runs once)."""
+    return [lp for lp in call_loops(facts, call)
+            if not lp.small_literal and lp.func != MODULE_FUNCTION and not _counted(lp, facts.language)]
+
+
+def _counted(loop, language: str) -> bool:
+    text = loop.iter_text.replace(" ", "")
+    if language != "python" and loop.kind == "for" and text and not any(
+            w in text for w in ("length", "size")):
+        return True  # C-style JS loop up to a count
+    return text.startswith("range(") and "len(" not in text
+
+
+def is_test_code(path: str, fn_name: str = "") -> bool:
+    """Test files and test functions run once per test run: leaks there cost nothing."""
+    parts = path.lower().split("/")
+    name = parts[-1]
+    return (any(p in ("tests", "test", "__tests__", "testing") for p in parts[:-1])
+            or name.startswith(("test_", "conftest")) or name.endswith(("_test.py", "_tests.py"))
+            or any(tag in name for tag in (".test.", ".spec.", ".stories.")) or fn_name.startswith("test_"))
+
+
+def effect_functions(facts: FileFacts) -> set[int]:
+    return {effect.func for effect in leak_facts(facts).effects}
+
+
+def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
+    project = graph.project
+    out: dict[FunctionRef, Reason] = {}
+    queue: list[FunctionRef] = []
+    blocked: set[FunctionRef] = set()
+
+    def seed(ref: FunctionRef, reason: Reason) -> None:
+        if ref not in out and ref not in blocked:
+            out[ref] = reason
+            queue.append(ref)
+
+    children: dict[FunctionRef, list[FunctionRef]] = {}
+    for path, facts in project.files.items():
+        cat = compiled(graph.catalogs, facts.language)
+        effects = effect_functions(facts)
+        blocked.update(FunctionRef(path, f) for f in effects)
+        if is_test_code(path):
+            continue  # a test that calls code in a loop says nothing about production traffic
+        for fn in facts.functions:
+            ref = FunctionRef(path, fn.id)
+            if fn.parent is not None and fn.parent != MODULE_FUNCTION:
+                children.setdefault(FunctionRef(path, fn.parent), []).append(ref)
+            if fn.handler is not None:
+                seed(ref, Reason("handler", "is a task, run per job" if fn.handler == "task" else
+                                 f"is a request handler of {fn.handler}"))
+            elif fn.id in leak_facts(facts).jsx_functions and COMPONENT.match(fn.name) or (
+                    facts.language != "python" and HOOK.match(fn.name) and fn.kind == "function"):
+                seed(ref, Reason("render", "runs on every render (component or hook)"))
+        for call in facts.calls:
+            method = method_of(call)
+            is_repeating = cat.repeating_calls.match(call.callee.text) is not None or (
+                method in cat.repeating_methods and len(call.args) >= 1
+                and call.args[0].literal not in cat.once_events)
+            loops = per_item_loops(facts, call)
+            iterates = method in ITERATION_METHODS or call.callee.text in ("map", "filter")
+            if not is_repeating and not loops and not iterates:
+                continue
+            caller = FunctionRef(path, call.func)
+            for edge in graph.edges_at(caller, call.id):
+                if is_repeating and edge.how in ("inline", "reference"):
+                    seed(edge.callee, Reason("event", f"runs on every tick or event of `{_short(call.callee.text)}`",
+                                             caller, call.id))
+                elif loops and edge.how != "inline":
+                    seed(edge.callee, Reason("loop", f"is called in a loop ({loops[0].kind} at {path}:"
+                                                     f"{loops[0].header.start.line + 1})", caller, call.id))
+                elif iterates and edge.how == "reference":
+                    seed(edge.callee, Reason("loop", f"is called for every item by `{method or call.name}`",
+                                             caller, call.id))
+    head = 0
+    while head < len(queue):
+        ref = queue[head]
+        head += 1
+        for edge in graph.out_edges(ref):
+            if edge.how != "reference":  # a function handed over runs when the callee decides
+                seed(edge.callee, Reason("caller", "", ref, edge.call))
+        for child in children.get(ref, ()):
+            seed(child, Reason("nested", "", ref, None))
+    return out
+
+
+def _short(text: str) -> str:
+    text = text.rsplit(":", 1)[-1] if text.startswith((".", "/")) else text
+    return text if len(text) <= 40 else "…" + text[-39:]
+
+
+def explain(graph: CallGraph, ref: FunctionRef, limit: int = 6) -> tuple[str, list[ChainStep]]:
+    """Why `ref` runs repeatedly: a phrase for the message and the chain from the origin down."""
+    reasons = repeated(graph)
+    project = graph.project
+    steps: list[ChainStep] = []
+    via: list[str] = []
+    current: FunctionRef | None = ref
+    phrase = ""
+    for _ in range(32):
+        if current is None or current not in reasons:
+            break
+        reason = reasons[current]
+        name = readable(project, current)
+        if reason.why in ("caller", "nested"):
+            if reason.call is not None and reason.via is not None and len(steps) < limit:
+                call = project.files[reason.via.path].calls[reason.call]
+                steps.append(ChainStep(location=Location(reason.via.path, call.span),
+                                       message=f"{readable(project, reason.via)} calls {name}"))
+            via.append(name.strip("`"))
+            current = reason.via
+            continue
+        phrase = f"{name} {reason.text}"
+        fn = project.function_fact(current)
+        if reason.call is not None and reason.via is not None:
+            call = project.files[reason.via.path].calls[reason.call]
+            steps.append(ChainStep(location=Location(reason.via.path, call.span), message=phrase))
+        else:
+            steps.append(ChainStep(location=Location(current.path, fn.header), message=phrase))
+        break
+    if len(via) > 1:
+        phrase += ", through " + " → ".join(f"`{v}`" for v in reversed(via[1:]))
+    steps.reverse()
+    return phrase, steps
+
+
+def readable(project, ref: FunctionRef) -> str:
+    """`name` or 'the callback at line N' (for messages)."""
+    name = project.display_name(ref)
+    if name.startswith("<callback at line"):
+        return "the " + name.strip("<>")
+    if name.startswith("<module"):
+        return "module code"
+    return f"`{name}`"
