@@ -21,8 +21,11 @@ from urllib.parse import unquote
 
 import pytest
 
+from perfsense.scanner.catalog import Catalogs
 from perfsense.scanner.config import load_config
 from perfsense.scanner.discovery import discover
+from perfsense.scanner.engine.project_stage import run_project_rules
+from perfsense.scanner.engine.registry import rule_classes
 from perfsense.scanner.engine.runner import ScanOptions, finish, run_files, settings_for
 from perfsense.scanner.engine.worker import Settings, analyse_source
 from perfsense.scanner.model import Category, Finding, Location, Position, ScanResult, Severity, Span
@@ -184,6 +187,11 @@ def test_fifty_thousand_lines_in_seconds(tmp_path: Path) -> None:
     alone = analyse_source(SourceFile("huge.py", text, "python"), "huge", False, Settings())
     assert time.process_time() - start < 30
     assert alone.skips == () and alone.facts is not None
+    # and the project stage over its facts (no per-file budget there: it must be linear)
+    start = time.process_time()
+    findings, notes = run_project_rules({"huge.py": alone.facts}, Catalogs(), {}, rule_classes())
+    assert time.process_time() - start < 30  # n-plus-one's name lookups took 260 s (quadratic)
+    assert notes == [] and len(findings) == 1
 
 
 def test_minified_file_is_skipped_by_default_and_configurable(tmp_path: Path) -> None:
