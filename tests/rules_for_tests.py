@@ -138,4 +138,19 @@ class ProjectBoomRule(ProjectRule):
         raise KeyError("deliberate failure")
 
 
+class ProjectSpinRule(ProjectBoomRule):
+    """A project rule that never ends, after yielding one finding (which must not be kept)."""
+
+    id = "test-project-spin"
+    name = "TestProjectSpin"
+
+    def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
+        path = ctx.targets()[0]
+        from perfsense.scanner.model import Position, Span
+
+        yield self.make(path=path, span=Span(Position(0, 0), Position(0, 1)), message="Partial.")
+        while True:
+            pass
+
+
 ALL = (MarkRule, BoomRule, SpinRule, StuckRule, CrashRule, HogRule, GreedyRule)

@@ -66,6 +66,19 @@ def test_failing_project_rule_is_contained(tmp_path: Path) -> None:
     validate_sarif(sarif_of(result))
 
 
+def test_runaway_project_rule_is_stopped(tmp_path: Path) -> None:
+    """The project stage has a budget too: a rule past it is a timeout note, its partial
+    findings are dropped (output stays deterministic), the other rules still report."""
+    root = _project(tmp_path / "p", {})
+    start = time.monotonic()
+    result = scan(root, extra_rules=(bad_rules.ProjectSpinRule,), timeout=1)
+    assert time.monotonic() - start < 120
+    assert [(s.path, s.reason.value, s.detail) for s in result.skips] == [
+        ("", "timeout", "rule test-project-spin: over the 6 s project-stage budget")]
+    clean = scan(_project(tmp_path / "clean", {}), timeout=1)
+    assert [f.rule_id for f in result.findings] == [f.rule_id for f in clean.findings] != []
+
+
 def test_failing_rule_in_json_and_sarif(tmp_path: Path) -> None:
     from tests.badinput import sarif_of
 

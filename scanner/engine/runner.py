@@ -22,7 +22,7 @@ from perfsense.scanner.catalog import Catalogs
 from perfsense.scanner.config import Config
 from perfsense.scanner.discovery import FileTask
 from perfsense.scanner.engine.finalize import active_rules, finalize
-from perfsense.scanner.engine.project_stage import run_project_rules
+from perfsense.scanner.engine.project_stage import project_budget, run_project_rules
 from perfsense.scanner.engine.registry import rule_classes
 from perfsense.scanner.engine.worker import FileResult, Settings, analyse_file
 from perfsense.scanner.model import Finding, ScanResult, Skip, SkipReason
@@ -255,7 +255,8 @@ def finish(root: str, tasks: Sequence[FileTask], results: Sequence[FileResult], 
             facts[result.path] = result.facts
     catalogs = Catalogs(settings.catalog)
     project_findings, project_skips = run_project_rules(
-        facts, catalogs, settings.rule_options, [c for c in classes if c.id in active], root)
+        facts, catalogs, settings.rule_options, [c for c in classes if c.id in active], root,
+        budget=project_budget(settings.timeout, len(facts)))
     findings.extend(project_findings)
     all_skips.extend(project_skips)
     ranges = {r.path: r.error_ranges for r in results if r.error_ranges}
