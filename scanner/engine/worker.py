@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from perfsense.scanner.buildid import build_id
 from perfsense.scanner.cache import Cache
-from perfsense.scanner.catalog import Catalogs
+from perfsense.scanner.catalog import Catalogs, extensions_fingerprint
 from perfsense.scanner.engine.registry import rule_classes
 from perfsense.scanner.engine.rule import FileContext, FileRule
 from perfsense.scanner.facts import extract
@@ -53,7 +53,7 @@ class Settings:
         opts = repr(sorted((k, sorted(v.items())) for k, v in self.rule_options.items()))
         extra = ",".join(f"{cls.__module__}.{cls.__qualname__}" for cls in self.extra_rules)
         return "|".join([build_id(), str(self.max_file_size), str(self.minified_line_length),
-                         Catalogs(self.catalog).fingerprint, opts, extra])
+                         extensions_fingerprint(self.catalog), opts, extra])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
