@@ -4,12 +4,14 @@ the eager loading written around a query.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable
+from typing import NamedTuple
 
 from perfsense.rules.n_plus_one.catalog import Orm
 from perfsense.rules.n_plus_one.collect import Collected
 from perfsense.rules.n_plus_one.eager import ALL, django_lookups
-from perfsense.scanner.facts.model import MODULE_FUNCTION, Call, FileFacts, Loop, Step, Value
+from perfsense.scanner.facts.model import MODULE_FUNCTION, Binding, Call, FileFacts, Import, Loop, Step, Value
 from perfsense.scanner.facts.query import loops_around
 from perfsense.scanner.model import Span
 from perfsense.scanner.patterns import PatternSet
@@ -53,17 +55,52 @@ def scope_chain(facts: FileFacts, func: int) -> list[int]:
     return out
 
 
+class _Names(NamedTuple):
+    """A file's imports, bindings and callback loops by (function, name): looking them up
+    by scanning the whole file for every call site was quadratic (minutes on 50,000 lines)."""
+
+    imports: dict[tuple[int, str], Import]  # the first import of a name in a function
+    bindings: dict[tuple[int, str], list[Binding]]  # in file order
+    callbacks: dict[tuple[int, str], Loop]  # the first callback loop over a parameter
+
+
+_names_cache: OrderedDict[int, tuple[FileFacts, _Names]] = OrderedDict()
+
+
+def _names(facts: FileFacts) -> _Names:
+    entry = _names_cache.get(id(facts))
+    if entry is not None and entry[0] is facts:
+        _names_cache.move_to_end(id(facts))
+        return entry[1]
+    imports: dict[tuple[int, str], Import] = {}
+    for imp in facts.imports:
+        imports.setdefault((imp.func, imp.local), imp)
+    bindings: dict[tuple[int, str], list[Binding]] = {}
+    for binding in facts.bindings:
+        bindings.setdefault((binding.func, binding.name), []).append(binding)
+    callbacks: dict[tuple[int, str], Loop] = {}
+    for loop in facts.loops:
+        if loop.kind == "callback" and loop.targets and loop.iterable is not None:
+            callbacks.setdefault((loop.func, loop.targets[0]), loop)
+    names = _Names(imports, bindings, callbacks)
+    _names_cache[id(facts)] = (facts, names)
+    if len(_names_cache) > 256:
+        _names_cache.popitem(last=False)
+    return names
+
+
 def name_value(facts: FileFacts, func: int, name: str) -> Value:
     """What a name written in function `func` refers to, from the frozen facts."""
+    names = _names(facts)
     for scope in scope_chain(facts, func):
         fn = facts.functions[scope]
         if scope != MODULE_FUNCTION:
             if name in ("self", "cls") and fn.class_name and fn.params[:1] == (name,):
                 return Value("self")
-            imported = next((i for i in facts.imports if i.func == scope and i.local == name), None)
+            imported = names.imports.get((scope, name))
             if imported is not None:
                 return _import_value(facts, imported.module, imported.name)
-            bound = [b for b in facts.bindings if b.func == scope and b.name == name]
+            bound = names.bindings.get((scope, name), [])
             if bound:
                 texts = {b.value.full_text if b.value is not None else "" for b in bound}
                 value = bound[0].value
@@ -76,10 +113,10 @@ def name_value(facts: FileFacts, func: int, name: str) -> Value:
                     return element
                 typed = dict(fn.param_types).get(name)
                 return Value(typed, (Step(call=True),)) if typed else Value(f"param:{name}")
-    imported = next((i for i in facts.imports if i.func == MODULE_FUNCTION and i.local == name), None)
+    imported = names.imports.get((MODULE_FUNCTION, name))
     if imported is not None:
         return _import_value(facts, imported.module, imported.name)
-    if any(b.func == MODULE_FUNCTION and b.name == name for b in facts.bindings):
+    if (MODULE_FUNCTION, name) in names.bindings:
         sep = "." if facts.language == "python" else ":"
         return Value(f"{facts.module}{sep}{name}" if facts.module else name)
     return Value(name)
@@ -95,11 +132,8 @@ def _import_value(facts: FileFacts, module: str, name: str | None) -> Value:
 
 def callback_element(facts: FileFacts, func: int, param: str) -> Value | None:
     """`order` in `orders.map(order => …)`: an element of the iterated collection."""
-    for loop in facts.loops:
-        if loop.func == func and loop.kind == "callback" and loop.targets[:1] == (param,) \
-                and loop.iterable is not None:
-            return loop.iterable.extend(ELEMENT)
-    return None
+    loop = _names(facts).callbacks.get((func, param))
+    return loop.iterable.extend(ELEMENT) if loop is not None and loop.iterable is not None else None
 
 
 _WRAPPERS = frozenset({"enumerate", "list", "sorted", "reversed", "tuple"})

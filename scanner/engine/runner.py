@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
+import multiprocessing as mp
 import os
+import signal
+import time
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +22,7 @@ from perfsense.scanner.catalog import Catalogs
 from perfsense.scanner.config import Config
 from perfsense.scanner.discovery import FileTask
 from perfsense.scanner.engine.finalize import active_rules, finalize
-from perfsense.scanner.engine.project_stage import run_project_rules
+from perfsense.scanner.engine.project_stage import project_budget, run_project_rules
 from perfsense.scanner.engine.registry import rule_classes
 from perfsense.scanner.engine.worker import FileResult, Settings, analyse_file
 from perfsense.scanner.model import Finding, ScanResult, Skip, SkipReason
@@ -28,6 +32,9 @@ from perfsense.scanner.source import DecodeError, SourceFile, decode, language_o
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 CHUNK = 8
+POLL = 0.5  # seconds between checks on the workers
+GRACE = 10.0  # seconds a file may run past 1.5x its timeout before its worker counts as stuck
+WORKER_MEMORY = 4 << 30  # bytes of address space a worker may add to what it inherits
 
 
 @dataclass(slots=True, kw_only=True)
@@ -50,75 +57,183 @@ def settings_for(config: Config, options: ScanOptions, root: str) -> Settings:
         catalog=dict(config.catalog),
         rule_options={k: dict(v) for k, v in config.rule_options.items()},
         cache_dir=os.path.join(root, ".perfsense_cache") if options.use_cache else None,
+        extra_rules=tuple(options.extra_rules),
     )
 
 
 def run_files(tasks: Sequence[FileTask], settings: Settings, jobs: int,
               progress: Progress | None = None) -> list[FileResult]:
-    """The per-file stage for every task, in task order."""
+    """The per-file stage for every task, in task order, always in worker processes.
+
+    A worker stuck in C code (past its file's timeout, where SIGALRM cannot reach) is
+    killed and the file reported as `timeout`; a worker that dies (segfault, abort, OOM
+    kill) has its current file re-run alone in a fresh process, so the crash is pinned on
+    that file (`internal-error`) and every other file is still analysed.
+    """
+    if not tasks:
+        return []
     jobs = jobs or os.cpu_count() or 1
-    total = len(tasks)
-    if jobs == 1 or total < 2 * CHUNK:
-        out = []
-        for index, task in enumerate(tasks):
-            out.append(analyse_file(task, settings))
-            if progress:
-                progress(index + 1, total)
-        return out
-    return _pool(tasks, settings, min(jobs, (total + CHUNK - 1) // CHUNK), progress)
+    results: dict[str, FileResult] = {}
+    queue = list(tasks)
+    while queue:
+        chunks = [queue[i:i + CHUNK] for i in range(0, len(queue), CHUNK)]
+        before = len(results)
+        retry, suspects = _round(chunks, settings, min(jobs, len(chunks)), results, progress, len(tasks))
+        for task in suspects:
+            if task.rel not in results:
+                results[task.rel] = _isolated(task, settings)
+        if retry and not suspects and len(results) == before:  # no progress: isolate everything
+            suspects, retry = retry, []
+            for task in suspects:
+                results[task.rel] = _isolated(task, settings)
+        queue = [task for task in retry if task.rel not in results]
+    return [results[task.rel] for task in tasks]
 
 
-def _chunk_worker(tasks: Sequence[FileTask], settings: Settings) -> list[FileResult]:
-    return [analyse_file(task, settings) for task in tasks]
+# Per chunk, in shared memory: when its worker started the file it is on (0: not started,
+# -1: chunk done) and that file's index in the chunk. Set in the workers by `_init_worker`.
+_progress_state: tuple[Any, Any] | None = None
 
 
-def _pool(tasks: Sequence[FileTask], settings: Settings, jobs: int, progress: Progress | None) -> list[FileResult]:
-    by_rel: dict[str, FileResult] = {}
-    chunks = [list(tasks[i:i + CHUNK]) for i in range(0, len(tasks), CHUNK)]
-    failed: list[FileTask] = []
-    watchdog = settings.timeout * CHUNK + 60
-    with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending = {pool.submit(_chunk_worker, chunk, settings): chunk for chunk in chunks}
-        while pending:
-            done, _ = cf.wait(pending, timeout=watchdog, return_when=cf.FIRST_COMPLETED)
-            if not done:  # a worker is stuck in C code: stop the pool, isolate the files
-                _kill(pool)
-                for chunk in pending.values():
-                    failed.extend(chunk)
-                break
+def _init_worker(clock: Any, where: Any, parent: int) -> None:
+    global _progress_state
+    _progress_state = (clock, where)
+    _init_isolated(parent)
+
+
+def _init_isolated(parent: int) -> None:
+    limit_memory()
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """Linux: the kernel kills this worker when the scanning process dies, even by SIGKILL
+    (a CI job's timeout), so a killed scan leaves no orphaned workers spinning."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        return
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
+
+
+def limit_memory(extra: int = WORKER_MEMORY) -> None:
+    """Cap this (worker) process's address space at what it has (inherited from the scan,
+    which may hold a large project already) plus `extra`, so a runaway allocation raises
+    MemoryError (the file becomes `out-of-memory`) instead of calling the OOM killer."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", "rb") as handle:
+            limit = int(handle.read().split()[0]) * resource.getpagesize() + extra
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or hard > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):  # not on this platform
+        pass
+
+
+def _chunk_worker(index: int, tasks: Sequence[FileTask], settings: Settings) -> list[FileResult]:
+    out = []
+    state = _progress_state
+    for position, task in enumerate(tasks):
+        if state is not None:
+            state[1][index] = position
+            state[0][index] = time.monotonic()
+        out.append(analyse_file(task, settings))
+    if state is not None:
+        state[0][index] = -1.0
+    return out
+
+
+def _round(chunks: list[list[FileTask]], settings: Settings, jobs: int, results: dict[str, FileResult],
+           progress: Progress | None, total: int) -> tuple[list[FileTask], list[FileTask]]:
+    """Run the chunks in one pool until done, a worker dies or one hangs.
+
+    Returns (tasks to run again in a new pool, tasks to re-run alone); files caught hanging
+    past their budget go straight into `results` as `timeout`.
+    """
+    clock = mp.RawArray("d", len(chunks))
+    where = mp.RawArray("i", len(chunks))
+    budget = settings.timeout * 1.5 + GRACE
+    suspects: list[FileTask] = []
+    failed: set[int] = set()
+    stop = False
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                  initargs=(clock, where, os.getpid()))
+    try:
+        pending = {pool.submit(_chunk_worker, index, chunk, settings): index
+                   for index, chunk in enumerate(chunks)}
+        while pending and not stop:
+            done, _ = cf.wait(pending, timeout=POLL, return_when=cf.FIRST_COMPLETED)
             for future in done:
-                chunk = pending.pop(future)
+                index = pending.pop(future)
                 try:
                     for result in future.result():
-                        by_rel[result.path] = result
-                except Exception:  # noqa: BLE001 - worker died (crash, kill, OOM)
-                    failed.extend(chunk)
+                        results[result.path] = result
+                except BrokenProcessPool:  # a worker died: find its file below
+                    failed.add(index)
+                    stop = True
+                except Exception:  # noqa: BLE001 - the chunk failed in Python: re-run its files alone
+                    log.debug("chunk failed", exc_info=True)
+                    suspects.extend(chunks[index])
                 if progress:
-                    progress(len(by_rel), len(tasks))
-    for task in failed:
-        if task.rel not in by_rel:
-            by_rel[task.rel] = _isolated(task, settings)
-    return [by_rel[task.rel] for task in tasks]
+                    progress(len(results), total)
+            now = time.monotonic()
+            if any(clock[i] > 0 and now - clock[i] > budget for i in pending.values()):
+                stop = True  # a worker is stuck in C code past its file's timeout
+        failed.update(pending.values())
+    finally:
+        if stop:
+            _kill(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+    retry: list[FileTask] = []
+    now = time.monotonic()
+    for index in sorted(failed):
+        chunk, started = chunks[index], clock[index]
+        if started == 0:  # never started
+            retry.extend(chunk)
+        elif started < 0:  # finished, but the result never came back
+            suspects.extend(chunk)
+        else:
+            current = chunk[where[index]]
+            if now - started > budget:
+                results[current.rel] = _timeout(current, settings)
+            else:
+                suspects.append(current)
+            retry.extend(task for task in chunk if task is not current)
+    return retry, suspects
+
+
+def _timeout(task: FileTask, settings: Settings) -> FileResult:
+    return FileResult(path=task.rel, skips=(Skip(path=task.rel, reason=SkipReason.TIMEOUT,
+                                                 detail=f"over the {settings.timeout:g} s per-file timeout"),))
 
 
 def _isolated(task: FileTask, settings: Settings) -> FileResult:
     """Re-run one file alone in a fresh process, so a crash is pinned on it."""
-    with cf.ProcessPoolExecutor(max_workers=1) as pool:
+    pool = cf.ProcessPoolExecutor(max_workers=1, initializer=_init_isolated, initargs=(os.getpid(),))
+    try:
         future = pool.submit(analyse_file, task, settings)
-        try:
-            return future.result(timeout=settings.timeout + 30)
-        except cf.TimeoutError:
-            _kill(pool)
-            reason, detail = SkipReason.TIMEOUT, f"over the {settings.timeout:g} s per-file timeout"
-        except MemoryError:
-            reason, detail = SkipReason.OUT_OF_MEMORY, "ran out of memory"
-        except Exception as exc:  # noqa: BLE001
-            reason, detail = SkipReason.INTERNAL_ERROR, f"the worker process died ({type(exc).__name__})"
+        return future.result(timeout=settings.timeout * 1.5 + GRACE)
+    except cf.TimeoutError:
+        _kill(pool)
+        return _timeout(task, settings)
+    except MemoryError:
+        reason, detail = SkipReason.OUT_OF_MEMORY, "ran out of memory"
+    except BrokenProcessPool:
+        reason, detail = SkipReason.INTERNAL_ERROR, "the worker process died on this file"
+    except Exception as exc:  # noqa: BLE001
+        reason, detail = SkipReason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return FileResult(path=task.rel, skips=(Skip(path=task.rel, reason=reason, detail=detail),))
 
 
 def _kill(pool: cf.ProcessPoolExecutor) -> None:
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
         process.kill()
     pool.shutdown(wait=False, cancel_futures=True)
 
@@ -140,7 +255,8 @@ def finish(root: str, tasks: Sequence[FileTask], results: Sequence[FileResult], 
             facts[result.path] = result.facts
     catalogs = Catalogs(settings.catalog)
     project_findings, project_skips = run_project_rules(
-        facts, catalogs, settings.rule_options, [c for c in classes if c.id in active], root)
+        facts, catalogs, settings.rule_options, [c for c in classes if c.id in active], root,
+        budget=project_budget(settings.timeout, len(facts)))
     findings.extend(project_findings)
     all_skips.extend(project_skips)
     ranges = {r.path: r.error_ranges for r in results if r.error_ranges}

@@ -44,6 +44,7 @@ class ScanRequest:
     baseline: str | None = None  # report only findings not in this baseline file
     write_baseline: str | None = None  # record every finding in this baseline file
     diff_base: str | None = None  # report only findings on lines changed since this revision
+    extra_rules: Sequence[type] = ()  # tests: rule classes besides the registry's
 
 
 @dataclass(slots=True)
@@ -68,7 +69,8 @@ def analyse(request: ScanRequest) -> ScanResult:
     root, config = load(request)
     options = ScanOptions(jobs=request.jobs, use_cache=request.use_cache, select=request.select,
                           ignore=request.ignore, max_file_size=request.max_file_size,
-                          timeout=request.timeout, progress=request.progress)
+                          timeout=request.timeout, progress=request.progress,
+                          extra_rules=tuple(request.extra_rules))
     settings = settings_for(config, options, root)
     paths = [os.path.join(request.cwd, p) for p in request.paths] or [root]
     tasks, skips = discover(paths, root, exclude=config.exclude, max_file_size=settings.max_file_size)
@@ -128,5 +130,6 @@ def _whole_scan_key(cache, tasks: Sequence[FileTask], skips, config: Config, opt
             except ReadError as exc:
                 data = str(exc.reason).encode()
             digest.update(path.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(data).digest())
-    selection = repr((sorted(options.select), sorted(options.ignore), config))
+    extra = [f"{cls.__module__}.{cls.__qualname__}" for cls in options.extra_rules]
+    selection = repr((sorted(options.select), sorted(options.ignore), config, extra))
     return cache.key(__version__, digest.hexdigest(), selection)

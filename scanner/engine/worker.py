@@ -25,8 +25,9 @@ from perfsense.scanner.facts import extract
 from perfsense.scanner.facts.model import FileFacts
 from perfsense.scanner.model import Finding, Skip, SkipReason
 from perfsense.scanner.parse import ParseTimeout, error_lines, parse
+from perfsense.scanner.parse.legacy import python2_syntax
 from perfsense.scanner.reading import ReadError, read_capped
-from perfsense.scanner.source import DecodeError, SourceFile, decode, is_js
+from perfsense.scanner.source import PYTHON, DecodeError, SourceFile, decode, is_js
 
 if TYPE_CHECKING:
     from perfsense.scanner.discovery import FileTask
@@ -44,13 +45,15 @@ class Settings:
     catalog: Mapping[str, Any] = field(default_factory=dict)
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     cache_dir: str | None = None
+    extra_rules: tuple[type, ...] = ()  # rule classes besides the registry's (tests)
 
     @property
     def salt(self) -> str:
         """What, besides the content, decides a file's result."""
         opts = repr(sorted((k, sorted(v.items())) for k, v in self.rule_options.items()))
+        extra = ",".join(f"{cls.__module__}.{cls.__qualname__}" for cls in self.extra_rules)
         return "|".join([build_id(), str(self.max_file_size), str(self.minified_line_length),
-                         extensions_fingerprint(self.catalog), opts])
+                         extensions_fingerprint(self.catalog), opts, extra])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,7 +160,14 @@ def _policy_skip(source: SourceFile, settings: Settings) -> Skip | None:
 def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settings, digest: str) -> FileResult:
     deadline = time.monotonic() + settings.timeout
     tree = parse(source.data, source.language, deadline)
+    if tree.root_node.has_error and source.language == "javascript":
+        source, tree = _typed_javascript(source, tree, deadline)
     root = tree.root_node
+    legacy = python2_syntax(root, source.data) if source.language == PYTHON else None
+    if legacy is not None:
+        return FileResult(path=source.path, digest=digest, lines=source.line_count,
+                          skips=(Skip(path=source.path, reason=SkipReason.PARSE_ERROR, line=legacy[0],
+                                      detail=f"Python 2 code ({legacy[1]} at line {legacy[0] + 1})"),))
     skips: list[Skip] = []
     ranges: list[tuple[int, int]] = []
     if root.has_error:
@@ -176,7 +186,7 @@ def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settin
     ctx = FileContext(source=source, root=root, facts=facts, catalogs=catalogs, options=settings.rule_options)
     findings: list[Finding] = []
     extra: dict[str, Any] = {}
-    for cls in rule_classes():
+    for cls in (*rule_classes(), *settings.extra_rules):
         rule = cls(settings.rule_options.get(cls.id))
         if not rule.applies_to(source.language):
             continue
@@ -198,6 +208,15 @@ def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settin
                       skips=tuple(skips), lines=source.line_count, error_ranges=tuple(ranges))
 
 
+def _typed_javascript(source: SourceFile, tree, deadline: float):
+    """A `.js` file with type annotations (Flow, or TypeScript) is read as TSX when that
+    grammar, a superset of JSX, parses it with fewer errors."""
+    typed = parse(source.data, "tsx", deadline)
+    if typed.root_node.has_error and len(error_lines(typed.root_node)) >= len(error_lines(tree.root_node)):
+        return source, tree
+    return SourceFile(source.path, source.text, "tsx", source.data, source.line_starts), typed
+
+
 def _error_ranges(source: SourceFile, root) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     stack = [root]
@@ -210,8 +229,8 @@ def _error_ranges(source: SourceFile, root) -> list[tuple[int, int]]:
             continue
         if node.has_error:
             stack.extend(node.children)
-    if not out:
-        out = [(line, line) for line in error_lines(root)]
+    if not out:  # no visible ERROR/MISSING node: a hidden MISSING token (see error_lines)
+        out = [(line, line) for line in error_lines(root)] or [(0, 0)]
     return _merge(sorted(out))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import tree_sitter as ts
 
 from perfsense.scanner.facts.builder import ArgRec, ClassRec, FactsBuilder, FunctionRec, RawValue
-from perfsense.scanner.facts.driver import Driver, interesting
+from perfsense.scanner.facts.driver import Driver, capture_ids, interesting
 from perfsense.scanner.facts.handlers import NEST_ROUTE_DECORATORS, js_callback_handler, js_named_handler
 from perfsense.scanner.facts.jsvalues import (
     FUNCTION_NODES,
@@ -17,6 +17,17 @@ from perfsense.scanner.facts.jsvalues import (
 )
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Export, Import, Step, Value
 from perfsense.scanner.source import SourceFile
+
+_CALLS = "[(call_expression) (new_expression)]"
+_CALL_CONTEXT = f"""
+(await_expression {_CALLS} @awaited)
+(expression_statement {_CALLS} @statement)
+(expression_statement (await_expression {_CALLS} @statement))
+(return_statement {_CALLS} @returned)
+(return_statement (await_expression {_CALLS} @returned))
+(arrow_function body: {_CALLS} @returned)
+(arrow_function body: (await_expression {_CALLS} @returned))
+"""
 
 ITERATION_METHODS = frozenset({"forEach", "map", "filter", "reduce", "reduceRight", "some", "every",
                                "flatMap", "find", "findIndex", "findLast", "findLastIndex"})
@@ -63,6 +74,7 @@ class _Walker:
         self.b.add_function(name="<module>", qualname="", kind="module", is_async=False, span=whole,
                             header=whole, parent=None)
         self.driver = Driver(root)
+        self.context_ids = capture_ids(self.src.language, root, _CALL_CONTEXT)
         handlers = {kind: getattr(self, "on_" + kind, None) or self.on_function for kind in NODE_TYPES}
         self.driver.run(interesting(self.src.language, root, NODE_TYPES), handlers)
         self._finish()
@@ -306,18 +318,13 @@ class _Walker:
 
     def _call(self, node, func, loop, field):
         function = node.child_by_field_name(field)
-        parent = node.parent
-        awaited = parent is not None and parent.type == "await_expression"
-        outer = parent.parent if awaited and parent is not None else parent
+        ids = self.context_ids
         callee = value_of(function, func, self.src) if function is not None else RawValue(func, Value("<expr>"))
         if field == "constructor":
             callee = RawValue(func, callee.value)
         rec = self.b.add_call(
-            func=func, span=self.span(node), callee=callee, awaited=awaited, loop=loop,
-            statement=outer is not None and outer.type == "expression_statement",
-            returned=outer is not None and (outer.type == "return_statement" or (
-                outer.type == "arrow_function" and outer.child_by_field_name("body") is not None
-                and outer.child_by_field_name("body").id == (parent.id if awaited else node.id))),
+            func=func, span=self.span(node), callee=callee, awaited=node.id in ids.get("awaited", ()), loop=loop,
+            statement=node.id in ids.get("statement", ()), returned=node.id in ids.get("returned", ()),
         )
         self.call_ids[node.id] = rec.id
         args = node.child_by_field_name("arguments")

@@ -6,7 +6,7 @@ import builtins
 import tree_sitter as ts
 
 from perfsense.scanner.facts.builder import ArgRec, ClassRec, FactsBuilder, RawValue
-from perfsense.scanner.facts.driver import Driver, interesting
+from perfsense.scanner.facts.driver import Driver, capture_ids, interesting
 from perfsense.scanner.facts.handlers import python_handler
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Import, Step, Value
 from perfsense.scanner.facts.pyvalues import (
@@ -24,6 +24,13 @@ NODE_TYPES = ("function_definition", "lambda", "class_definition", "for_statemen
               "break_statement", "return_statement", "yield", "call", "assignment", "augmented_assignment",
               "with_item", "named_expression", "import_statement", "import_from_statement", "ERROR")
 _BUILTINS = frozenset(dir(builtins))
+_CALL_CONTEXT = """
+(await (call) @awaited)
+(expression_statement (call) @statement)
+(expression_statement (await (call) @statement))
+(return_statement (call) @returned)
+(return_statement (await (call) @returned))
+"""
 
 
 def extract(source: SourceFile, root: ts.Node, module: str, is_package: bool) -> FactsBuilder:
@@ -52,6 +59,7 @@ class _Walker:
         self.b.add_function(name="<module>", qualname="", kind="module", is_async=False, span=whole,
                             header=whole, parent=None)
         self.driver = Driver(root)
+        self.context_ids = capture_ids("python", root, _CALL_CONTEXT)
         handlers = {kind: getattr(self, "on_" + kind) for kind in NODE_TYPES}
         self.driver.run(interesting("python", root, NODE_TYPES), handlers)
 
@@ -227,14 +235,12 @@ class _Walker:
         func, loop = ctx.func, ctx.loop
         function = node.child_by_field_name("function")
         args_node = node.child_by_field_name("arguments")
-        parent = node.parent
-        awaited = parent is not None and parent.type == "await"
-        outer = parent.parent if awaited and parent is not None else parent
+        ids = self.context_ids
         rec = self.b.add_call(
             func=func, span=self.span(node), callee=value_of(function, func, self.src),
-            awaited=awaited, loop=loop,
-            statement=outer is not None and outer.type == "expression_statement",
-            returned=outer is not None and outer.type == "return_statement",
+            awaited=node.id in ids.get("awaited", ()), loop=loop,
+            statement=node.id in ids.get("statement", ()),
+            returned=node.id in ids.get("returned", ()),
         )
         self.call_ids[node.id] = rec.id
         if args_node is not None and args_node.type == "argument_list":

@@ -5,6 +5,7 @@ a deadline through tree-sitter's progress callback, so a runaway file stops in C
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ _languages: dict[str, ts.Language] = {}
 _queries: dict[tuple[str, str], ts.Query] = {}
 _local = threading.local()
 _CHUNK = 64 * 1024
+_LONE_CR = re.compile(rb"\r(?!\n)")
+_SEXP_TOKEN = re.compile(r'[()"\\]')
 
 
 def language(name: str) -> ts.Language:
@@ -66,9 +69,16 @@ def parse(data: bytes, lang: str, deadline: float | None = None) -> ts.Tree:
     """Parse UTF-8 bytes; raise ParseTimeout when `deadline` (time.monotonic) passes.
 
     The parser reads the text in chunks through a callback; once the deadline has
-    passed the callback ends the input, so even a pathological file stops in C.
+    passed the callback ends the input, and the progress callback cancels the parse, so
+    even a pathological file stops in C, whether it is still reading or recovering from
+    errors after the last read.
+
+    A lone CR ends a line for editors, Python and JavaScript, but not for the grammars:
+    the parser sees it as LF (same length, so every byte offset stays valid).
     """
     parser = _parser(lang)
+    if b"\r" in data:
+        data = _LONE_CR.sub(b"\n", data)
     if deadline is None:
         return parser.parse(data)
     expired = False
@@ -80,7 +90,16 @@ def parse(data: bytes, lang: str, deadline: float | None = None) -> ts.Tree:
             return b""
         return data[offset:offset + _CHUNK]
 
-    tree = parser.parse(read)
+    def progress(_offset: int, _has_error: bool) -> bool:
+        """Called while the parser works (also after the last read): True cancels."""
+        nonlocal expired
+        expired = expired or time.monotonic() > deadline
+        return expired
+
+    try:
+        tree = parser.parse(read, progress_callback=progress)
+    except ValueError:  # cancelled by `progress`
+        tree = None
     if expired or tree is None:
         parser.reset()
         raise ParseTimeout("parsing took longer than the per-file timeout")
@@ -97,7 +116,11 @@ def query(lang: str, source: str) -> ts.Query:
 
 
 def error_lines(root: ts.Node, limit: int = 20) -> list[int]:
-    """0-based start rows of ERROR / MISSING nodes (at most `limit`), outermost first."""
+    """0-based start rows of ERROR / MISSING nodes (at most `limit`), outermost first.
+
+    Never empty for a tree with an error: a MISSING *hidden* token (Python's `_newline`,
+    as in `1x`) is not reachable through the node API, so it is located from the S-expression.
+    """
     if not root.has_error:
         return []
     rows: list[int] = []
@@ -109,7 +132,53 @@ def error_lines(root: ts.Node, limit: int = 20) -> list[int]:
             continue
         if node.has_error:
             stack.extend(reversed(node.children))
+    return sorted(set(rows)) or hidden_error_rows(root, limit)
+
+
+def hidden_error_rows(root: ts.Node, limit: int = 20) -> list[int]:
+    """Rows of errors that no visible node carries: for each deepest node flagged `has_error`
+    whose visible children are all clean, the row where its hidden MISSING child sits."""
+    rows: list[int] = []
+    stack = [root]
+    while stack and len(rows) < limit:
+        node = stack.pop()
+        flagged = [child for child in node.children if child.has_error]
+        if flagged:
+            stack.extend(reversed(flagged))
+            continue
+        rows.append(_hidden_missing_row(node))
     return sorted(set(rows))
+
+
+def _hidden_missing_row(node: ts.Node) -> int:
+    """The row of the first MISSING item among `node`'s top-level S-expression items (which
+    are its named children plus the MISSING tokens); the node's first row when unknown."""
+    named = node.named_children
+    text = str(node)
+    depth, index, quoted, escaped = 0, 0, False, False
+    for match in _SEXP_TOKEN.finditer(text):
+        char, position = match.group(), match.start()
+        if quoted:  # an anonymous token's name, such as "(MISSING \")\")"
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                quoted = False
+            continue
+        if char == '"':
+            quoted = True
+        elif char == "(":
+            depth += 1
+            if depth == 2:
+                if text.startswith("(MISSING", position):
+                    if index < len(named):
+                        return named[index].start_point[0]
+                    return named[-1].end_point[0] if named else node.start_point[0]
+                index += 1
+        elif char == ")":
+            depth -= 1
+    return node.start_point[0]
 
 
 def captures(lang: str, source: str, node: ts.Node) -> Iterator[tuple[str, ts.Node]]:
