@@ -166,15 +166,18 @@ def test_cli_budget_options(tmp_path: Path) -> None:
 
 
 _KILLED_SCAN = """
+import multiprocessing
 import sys
 from pathlib import Path
+multiprocessing.set_start_method(sys.argv[2], force=True)
 from tests import rules_for_tests
 from tests.badinput import scan
 scan(Path(sys.argv[1]), extra_rules=rules_for_tests.ALL, jobs=2, timeout=120)
 """
 
 
-def test_killed_scan_leaves_no_workers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("start", ["fork", "forkserver"])  # the CLI forks; the language server uses a fork server
+def test_killed_scan_leaves_no_workers(tmp_path: Path, start: str) -> None:
     """SIGKILL the scanning process while its workers spin: the workers die with it."""
     import os
     import signal
@@ -183,16 +186,16 @@ def test_killed_scan_leaves_no_workers(tmp_path: Path) -> None:
 
     root = _project(tmp_path / "p", {"pad/a.py": "x = 1  # SPIN\n", "pad/z.py": "x = 1  # SPIN\n"}, copies=20)
     marker = f"perfsense-kill-test-{os.getpid()}"
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED_SCAN, str(root), marker],
-                            cwd=Path(__file__).resolve().parent.parent)
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_SCAN, str(root), start],
+                            cwd=Path(__file__).resolve().parent.parent, env=dict(os.environ, PERFSENSE_TEST_MARK=marker))
 
     def workers() -> list[int]:
         found = []
         for entry in os.listdir("/proc"):
             if entry.isdigit() and int(entry) != proc.pid:
                 try:
-                    with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                        if marker.encode() in handle.read():
+                    with open(f"/proc/{entry}/environ", "rb") as handle:  # workers and a fork server inherit it
+                        if f"PERFSENSE_TEST_MARK={marker}".encode() in handle.read():
                             found.append(int(entry))
                 except OSError:
                     pass

@@ -9,7 +9,9 @@ import concurrent.futures as cf
 import logging
 import multiprocessing as mp
 import os
+import select
 import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -107,16 +109,49 @@ def _init_isolated(parent: int) -> None:
 
 
 def die_with_parent(parent: int) -> None:
-    """Linux: the kernel kills this worker when the scanning process dies, even by SIGKILL
-    (a CI job's timeout), so a killed scan leaves no orphaned workers spinning."""
-    try:
-        import ctypes
+    """The worker ends when the scanning process does, even when it is killed (a CI job's
+    timeout), so a killed scan or language server leaves no orphaned workers spinning.
 
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux
+    Forked workers (the CLI): the kernel sends SIGKILL when the parent dies (Linux
+    PR_SET_PDEATHSIG). Workers of a fork server (the language server) have the fork
+    server as parent and hold both ends of their task pipe, so they would wait forever: a
+    daemon thread watches the scanning process and exits when it is gone."""
+    if os.getppid() == parent:
+        try:
+            import ctypes
+
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # not Linux
+            pass
+        if os.getppid() != parent:  # the parent died before prctl
+            os._exit(1)
         return
-    if os.getppid() != parent:  # the parent died before prctl
+    if not _alive(parent):
         os._exit(1)
+    threading.Thread(target=_exit_with, args=(parent,), name="perfsense-watch-parent", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _exit_with(pid: int) -> None:
+    try:
+        handle = os.pidfd_open(pid)  # Linux 5.3+: readable once the process has ended
+    except (AttributeError, OSError):
+        handle = None
+    if handle is not None:
+        select.select([handle], [], [])
+    else:
+        while _alive(pid):
+            time.sleep(1.0)
+    os._exit(1)
 
 
 def limit_memory(extra: int = WORKER_MEMORY) -> None:
