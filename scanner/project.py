@@ -52,6 +52,7 @@ class Project:
         # emptied whenever a file is added, replaced or removed.
         self._derived: dict[str, Any] = {}
         self._shape_derived: dict[str, Any] = {}  # built from file shapes only (see derived())
+        self._per_file: dict[str, dict[str, Any]] = {}  # path -> key -> value, see per_file()
         for facts in files.values():
             self._add(facts)
 
@@ -120,6 +121,7 @@ class Project:
                 del self.js_modules[key]
         for table in (self._defs, self._classes, self._module_values, self._imports):
             table.pop(path, None)
+        self._per_file.pop(path, None)
 
     def derived(self, key: str, build: Callable[[Project], Any], shape: bool = False) -> Any:
         """Memoise `build(project)` until the project's files change.
@@ -132,6 +134,14 @@ class Project:
         table = self._shape_derived if shape else self._derived
         if key not in table:
             table[key] = build(self)
+        return table[key]
+
+    def per_file(self, key: str, facts: FileFacts, build: Callable[[FileFacts], Any]) -> Any:
+        """Memoise `build(facts)` for one file until that file changes: a project-wide
+        summary made of per-file parts then costs one file's work after an edit."""
+        table = self._per_file.setdefault(facts.path, {})
+        if key not in table:
+            table[key] = build(facts)
         return table[key]
 
     # --- modules ---------------------------------------------------------------------

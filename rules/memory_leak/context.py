@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import weakref
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from perfsense.rules.memory_leak.catalog import compiled, method_of
 from perfsense.rules.memory_leak.leakfacts import leak_facts
@@ -76,6 +77,51 @@ def effect_functions(facts: FileFacts) -> set[int]:
     return {effect.func for effect in leak_facts(facts).effects}
 
 
+class _FileSeeds(NamedTuple):
+    """What `_compute` needs from one file, from its facts alone (kept until the file changes)."""
+
+    blocked: frozenset[int]  # functions holding a leak effect: never marked repeated
+    test: bool
+    children: tuple[tuple[int, int], ...]  # (parent, nested function)
+    seeds: tuple[tuple[int, Reason], ...]  # handlers, tasks, components and hooks
+    calls: tuple[tuple[int, int, str, str, str], ...]  # (call id, caller, event / loop / iteration text)
+
+
+def _file_seeds(catalogs, facts: FileFacts) -> _FileSeeds:
+    path = facts.path
+    blocked = frozenset(effect_functions(facts))
+    if is_test_code(path):
+        return _FileSeeds(blocked, True, (), (), ())
+    cat = compiled(catalogs, facts.language)
+    children: list[tuple[int, int]] = []
+    seeds: list[tuple[int, Reason]] = []
+    for fn in facts.functions:
+        if fn.parent is not None and fn.parent != MODULE_FUNCTION:
+            children.append((fn.parent, fn.id))
+        if fn.handler is not None:
+            seeds.append((fn.id, Reason("handler", "is a task, run per job" if fn.handler == "task" else
+                                        f"is a request handler of {fn.handler}")))
+        elif fn.id in leak_facts(facts).jsx_functions and COMPONENT.match(fn.name) or (
+                facts.language != "python" and HOOK.match(fn.name) and fn.kind == "function"):
+            seeds.append((fn.id, Reason("render", "runs on every render (component or hook)")))
+    calls: list[tuple[int, int, str, str, str]] = []
+    for call in facts.calls:
+        method = method_of(call)
+        is_repeating = cat.repeating_calls.match(call.callee.text) is not None or (
+            method in cat.repeating_methods and len(call.args) >= 1
+            and call.args[0].literal not in cat.once_events)
+        loops = per_item_loops(facts, call)
+        iterates = method in ITERATION_METHODS or call.callee.text in ("map", "filter")
+        if not is_repeating and not loops and not iterates:
+            continue
+        calls.append((
+            call.id, call.func,
+            f"runs on every tick or event of `{_short(call.callee.text)}`" if is_repeating else "",
+            f"is called in a loop ({loops[0].kind} at {path}:{loops[0].header.start.line + 1})" if loops else "",
+            f"is called for every item by `{method or call.name}`" if iterates else ""))
+    return _FileSeeds(blocked, False, tuple(children), tuple(seeds), tuple(calls))
+
+
 def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
     project = graph.project
     out: dict[FunctionRef, Reason] = {}
@@ -89,41 +135,23 @@ def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
 
     children: dict[FunctionRef, list[FunctionRef]] = {}
     for path, facts in project.files.items():
-        cat = compiled(graph.catalogs, facts.language)
-        effects = effect_functions(facts)
-        blocked.update(FunctionRef(path, f) for f in effects)
-        if is_test_code(path):
+        part = project.per_file("memory-leak:repeated", facts, lambda f: _file_seeds(graph.catalogs, f))
+        blocked.update(FunctionRef(path, f) for f in part.blocked)
+        if part.test:
             continue  # a test that calls code in a loop says nothing about production traffic
-        for fn in facts.functions:
-            ref = FunctionRef(path, fn.id)
-            if fn.parent is not None and fn.parent != MODULE_FUNCTION:
-                children.setdefault(FunctionRef(path, fn.parent), []).append(ref)
-            if fn.handler is not None:
-                seed(ref, Reason("handler", "is a task, run per job" if fn.handler == "task" else
-                                 f"is a request handler of {fn.handler}"))
-            elif fn.id in leak_facts(facts).jsx_functions and COMPONENT.match(fn.name) or (
-                    facts.language != "python" and HOOK.match(fn.name) and fn.kind == "function"):
-                seed(ref, Reason("render", "runs on every render (component or hook)"))
-        for call in facts.calls:
-            method = method_of(call)
-            is_repeating = cat.repeating_calls.match(call.callee.text) is not None or (
-                method in cat.repeating_methods and len(call.args) >= 1
-                and call.args[0].literal not in cat.once_events)
-            loops = per_item_loops(facts, call)
-            iterates = method in ITERATION_METHODS or call.callee.text in ("map", "filter")
-            if not is_repeating and not loops and not iterates:
-                continue
-            caller = FunctionRef(path, call.func)
-            for edge in graph.edges_at(caller, call.id):
-                if is_repeating and edge.how in ("inline", "reference"):
-                    seed(edge.callee, Reason("event", f"runs on every tick or event of `{_short(call.callee.text)}`",
-                                             caller, call.id))
-                elif loops and edge.how != "inline":
-                    seed(edge.callee, Reason("loop", f"is called in a loop ({loops[0].kind} at {path}:"
-                                                     f"{loops[0].header.start.line + 1})", caller, call.id))
-                elif iterates and edge.how == "reference":
-                    seed(edge.callee, Reason("loop", f"is called for every item by `{method or call.name}`",
-                                             caller, call.id))
+        for parent, child in part.children:
+            children.setdefault(FunctionRef(path, parent), []).append(FunctionRef(path, child))
+        for func, reason in part.seeds:
+            seed(FunctionRef(path, func), reason)
+        for call_id, func, event, loop, iteration in part.calls:
+            caller = FunctionRef(path, func)
+            for edge in graph.edges_at(caller, call_id):
+                if event and edge.how in ("inline", "reference"):
+                    seed(edge.callee, Reason("event", event, caller, call_id))
+                elif loop and edge.how != "inline":
+                    seed(edge.callee, Reason("loop", loop, caller, call_id))
+                elif iteration and edge.how == "reference":
+                    seed(edge.callee, Reason("loop", iteration, caller, call_id))
     head = 0
     while head < len(queue):
         ref = queue[head]

@@ -37,15 +37,20 @@ def cleared_names(project) -> set[str]:
     """Names `f` of every `f.cache_clear()` / `self.f.cache_clear()` in the project."""
     out: set[str] = set()
     for facts in project.files.values():
-        if facts.language != "python":
-            continue
-        for call in facts.calls:
-            if call.name != "cache_clear":
-                continue
-            names = [s.name for s in call.callee.steps if s.name and not s.call]
-            names = names[:-1] or [call.callee.root.rsplit(".", 1)[-1]]
-            out.add(names[-1])
+        if facts.language == "python":
+            out.update(project.per_file("memory-leak:cleared", facts, _cleared_in))
     return out
+
+
+def _cleared_in(facts) -> frozenset[str]:
+    out: set[str] = set()
+    for call in facts.calls:
+        if call.name != "cache_clear":
+            continue
+        names = [s.name for s in call.callee.steps if s.name and not s.call]
+        names = names[:-1] or [call.callee.root.rsplit(".", 1)[-1]]
+        out.add(names[-1])
+    return frozenset(out)
 
 
 def _plain_method(fn: Function) -> bool:
