@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from perfsense.rules.n_plus_one.catalog import Orm, orm
 from perfsense.rules.n_plus_one.evaluate import Context, Event, Outcome, evaluate
 from perfsense.rules.n_plus_one.models import ModelIndex, ModelKey, model_index
+from perfsense.rules.n_plus_one.names import query_candidates
 from perfsense.rules.n_plus_one.sources import call_arguments, call_text, eager_hook, scope_chain, site_value
 from perfsense.scanner.catalog import Catalogs
 from perfsense.scanner.facts.model import Call, FileFacts, Loop, Step, Value
@@ -106,6 +107,8 @@ class Analysis:
 def site_query(project: Project, facts: FileFacts, call: Call, catalogs: Catalogs) -> Query | None:
     """The explicit query a call runs itself, if any (no element context: any relation
     load that eager loading could serve is left out)."""
+    if call.id not in query_candidates(project, facts, catalogs):
+        return None  # the called name cannot be a query: nothing to resolve or evaluate
     analysis = project.derived("n-plus-one:analysis", lambda p: Analysis(p, catalogs))
     outcome = analysis.call(facts, call)
     for event in outcome.events:
@@ -115,6 +118,7 @@ def site_query(project: Project, facts: FileFacts, call: Call, catalogs: Catalog
 
 
 _SPACE = re.compile(r"\s+")
+_BRACKET = re.compile(r"[()\[\]{}]")
 
 
 def code(text: str, limit: int = 70) -> str:
@@ -124,21 +128,33 @@ def code(text: str, limit: int = 70) -> str:
         text = text[1:-1 if text.endswith(")") else None].strip()
     out: list[str] = []
     depth = 0
-    inner = False
-    for char in text:
+    inner = False  # non-blank text inside the outermost open bracket
+    last = 0
+    for found in _BRACKET.finditer(text):
+        index = found.start()
+        segment = text[last:index]
+        last = index + 1
+        if depth == 0:
+            out.append(segment)
+        elif segment and not segment.isspace():
+            inner = True
+        char = text[index]
         if char in "([{":
             if depth == 0:
                 out.append(char)
                 inner = False
             depth += 1
-        elif char in ")]}" and depth > 0:
+        elif depth > 0:
             depth -= 1
             if depth == 0:
                 out.append("…" + char if inner else char)
-        elif depth == 0:
-            out.append(char)
-        elif not char.isspace():
-            inner = True
+        else:
+            out.append(char)  # a closing bracket with nothing open
+    segment = text[last:]
+    if depth == 0:
+        out.append(segment)
+    elif segment and not segment.isspace():
+        inner = True
     if depth > 0:
         out.append("…)")
     result = "".join(out).replace(" .", ".").replace(". ", ".")

@@ -195,7 +195,7 @@ def _index(ctx: Context, value: Value, steps: list[Step], i: int, state: State, 
     if state.element >= 0 or state.path:  # a relation of an element: lookups stay relative to the root
         return State(kind.iterate, state.model, state.eager, element=i, path=state.path, many=state.many)
     eager = state.eager
-    if ctx.eager_hook is not None:
+    if ctx.eager_hook is not None and i + 1 < len(steps):  # (no later step reads the last state's lookups)
         eager = eager | ctx.eager_hook(Value(value.root, tuple(steps[:i])))
     return State(kind.iterate, state.model, eager, element=i)
 
@@ -233,7 +233,7 @@ def _method(ctx: Context, value: Value, steps: list[Step], i: int, state: State,
         if not target:
             return event, None
         new = _next(ctx, step, state, kind, target, fresh=True)
-        if ctx.eager_hook is not None:
+        if ctx.eager_hook is not None and i + 1 < len(steps):  # (no later step reads the last state's lookups)
             new = replace(new, eager=new.eager | ctx.eager_hook(Value(value.root, tuple(steps[:i + 1]))))
         return event, new
     if kind.accessor(name):

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 
 from perfsense.rules.n_plus_one.eager import ALL, sqlalchemy_loaded
+from perfsense.rules.n_plus_one.fileindex import file_index
 from perfsense.rules.n_plus_one.models import model_of_name
 from perfsense.rules.n_plus_one.sources import name_value
 from perfsense.rules.n_plus_one.state import Context, Event, Result, State, batched_args
@@ -101,7 +102,7 @@ _SELECT = re.compile(r"^(?:[\w.]*\.)?(?:select|query)\(\s*([A-Za-z_][\w.]*)\s*[,
 
 def statement(ctx: Context, name: str, state: State) -> State:
     """`session.scalars(stmt)` with `stmt = select(Order).options(selectinload(…))` earlier."""
-    value = name_value(ctx.facts, ctx.func, name)
+    value = name_value(ctx.facts, ctx.func, name, file_index(ctx.project, ctx.facts))
     steps = value.steps
     head = value.root.rsplit(".", 1)[-1]
     if head != "select" or not steps or not steps[0].call or not steps[0].args:

@@ -4,14 +4,13 @@ the eager loading written around a query.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Callable
-from typing import NamedTuple
 
 from perfsense.rules.n_plus_one.catalog import Orm
 from perfsense.rules.n_plus_one.collect import Collected
 from perfsense.rules.n_plus_one.eager import ALL, django_lookups
-from perfsense.scanner.facts.model import MODULE_FUNCTION, Binding, Call, FileFacts, Import, Loop, Step, Value
+from perfsense.rules.n_plus_one.fileindex import FileIndex, file_index
+from perfsense.scanner.facts.model import MODULE_FUNCTION, Call, FileFacts, Loop, Step, Value
 from perfsense.scanner.facts.query import loops_around
 from perfsense.scanner.model import Span
 from perfsense.scanner.patterns import PatternSet
@@ -55,52 +54,28 @@ def scope_chain(facts: FileFacts, func: int) -> list[int]:
     return out
 
 
-class _Names(NamedTuple):
-    """A file's imports, bindings and callback loops by (function, name): looking them up
-    by scanning the whole file for every call site was quadratic (minutes on 50,000 lines)."""
-
-    imports: dict[tuple[int, str], Import]  # the first import of a name in a function
-    bindings: dict[tuple[int, str], list[Binding]]  # in file order
-    callbacks: dict[tuple[int, str], Loop]  # the first callback loop over a parameter
-
-
-_names_cache: OrderedDict[int, tuple[FileFacts, _Names]] = OrderedDict()
-
-
-def _names(facts: FileFacts) -> _Names:
-    entry = _names_cache.get(id(facts))
-    if entry is not None and entry[0] is facts:
-        _names_cache.move_to_end(id(facts))
-        return entry[1]
-    imports: dict[tuple[int, str], Import] = {}
-    for imp in facts.imports:
-        imports.setdefault((imp.func, imp.local), imp)
-    bindings: dict[tuple[int, str], list[Binding]] = {}
-    for binding in facts.bindings:
-        bindings.setdefault((binding.func, binding.name), []).append(binding)
-    callbacks: dict[tuple[int, str], Loop] = {}
-    for loop in facts.loops:
-        if loop.kind == "callback" and loop.targets and loop.iterable is not None:
-            callbacks.setdefault((loop.func, loop.targets[0]), loop)
-    names = _Names(imports, bindings, callbacks)
-    _names_cache[id(facts)] = (facts, names)
-    if len(_names_cache) > 256:
-        _names_cache.popitem(last=False)
-    return names
+def name_value(facts: FileFacts, func: int, name: str, index: FileIndex | None = None) -> Value:
+    """What a name written in function `func` refers to, from the frozen facts (memoised
+    in `index` when given)."""
+    if index is None:
+        return _name_value(facts, func, name, FileIndex(facts))
+    key = (func, name)
+    found = index.names.get(key)
+    if found is None:
+        found = index.names[key] = _name_value(facts, func, name, index)
+    return found
 
 
-def name_value(facts: FileFacts, func: int, name: str) -> Value:
-    """What a name written in function `func` refers to, from the frozen facts."""
-    names = _names(facts)
+def _name_value(facts: FileFacts, func: int, name: str, index: FileIndex) -> Value:
     for scope in scope_chain(facts, func):
         fn = facts.functions[scope]
         if scope != MODULE_FUNCTION:
             if name in ("self", "cls") and fn.class_name and fn.params[:1] == (name,):
                 return Value("self")
-            imported = names.imports.get((scope, name))
+            imported = index.imported(scope, name)
             if imported is not None:
-                return _import_value(facts, imported.module, imported.name)
-            bound = names.bindings.get((scope, name), [])
+                return import_value(facts, imported.module, imported.name)
+            bound = index.bound(scope, name)
             if bound:
                 texts = {b.value.full_text if b.value is not None else "" for b in bound}
                 value = bound[0].value
@@ -108,21 +83,21 @@ def name_value(facts: FileFacts, func: int, name: str) -> Value:
                     return value
                 return Value(f"local:{name}")
             if name in fn.params:
-                element = callback_element(facts, scope, name)
+                element = callback_element(facts, scope, name, index)
                 if element is not None:
                     return element
                 typed = dict(fn.param_types).get(name)
                 return Value(typed, (Step(call=True),)) if typed else Value(f"param:{name}")
-    imported = names.imports.get((MODULE_FUNCTION, name))
+    imported = index.imported(MODULE_FUNCTION, name)
     if imported is not None:
-        return _import_value(facts, imported.module, imported.name)
-    if (MODULE_FUNCTION, name) in names.bindings:
+        return import_value(facts, imported.module, imported.name)
+    if index.bound(MODULE_FUNCTION, name):
         sep = "." if facts.language == "python" else ":"
         return Value(f"{facts.module}{sep}{name}" if facts.module else name)
     return Value(name)
 
 
-def _import_value(facts: FileFacts, module: str, name: str | None) -> Value:
+def import_value(facts: FileFacts, module: str, name: str | None) -> Value:
     from perfsense.scanner.facts.jsvalues import module_root
 
     if facts.language == "python":
@@ -130,10 +105,14 @@ def _import_value(facts: FileFacts, module: str, name: str | None) -> Value:
     return module_root(module, name)
 
 
-def callback_element(facts: FileFacts, func: int, param: str) -> Value | None:
+def callback_element(facts: FileFacts, func: int, param: str, index: FileIndex | None = None) -> Value | None:
     """`order` in `orders.map(order => …)`: an element of the iterated collection."""
-    loop = _names(facts).callbacks.get((func, param))
-    return loop.iterable.extend(ELEMENT) if loop is not None and loop.iterable is not None else None
+    loops = index.callback_loops(func) if index is not None else \
+        [lp for lp in facts.loops if lp.func == func and lp.kind == "callback"]
+    for loop in loops:
+        if loop.targets[:1] == (param,) and loop.iterable is not None:
+            return loop.iterable.extend(ELEMENT)
+    return None
 
 
 _WRAPPERS = frozenset({"enumerate", "list", "sorted", "reversed", "tuple"})
@@ -143,14 +122,15 @@ def site_value(project: Project, facts: FileFacts, func: int, value: Value) -> V
     """A value as written at a site, with its root followed (locals, callback elements,
     imports, other modules)."""
     root = value.root
+    index = file_index(project, facts)
     if root.startswith("param:"):
-        element = callback_element(facts, func, root[6:])
+        element = callback_element(facts, func, root[6:], index)
         if element is not None:
             value = Value(element.root, element.steps + value.steps)
     elif not root.startswith(("<", "./", "..", "local:", "self", "this")) and "." not in root and ":" not in root:
-        base = name_value(facts, func, root)
+        base = name_value(facts, func, root, index)
         value = Value(base.root, base.steps + value.steps)
-    return project.resolve(_unwrap(facts, func, value), facts.path, func)
+    return project.resolve(_unwrap(facts, func, value, index), facts.path, func)
 
 
 # --- loops ------------------------------------------------------------------------------
@@ -177,7 +157,7 @@ def repeating_loops(facts: FileFacts, func: int, loop: int | None, exit_kind: st
     return out
 
 
-def _unwrap(facts: FileFacts, func: int, value: Value) -> Value:
+def _unwrap(facts: FileFacts, func: int, value: Value, index: FileIndex) -> Value:
     """`enumerate(orders)[*]` / `sorted(orders, …)[*]` -> `orders[*]`: the same rows."""
     steps = value.steps
     if facts.language != "python" or value.root not in _WRAPPERS or len(steps) < 2 or not steps[0].call \
@@ -186,7 +166,7 @@ def _unwrap(facts: FileFacts, func: int, value: Value) -> Value:
     inner = steps[0].args[0]
     if not re.fullmatch(r"[A-Za-z_]\w*", inner):
         return value
-    base = name_value(facts, func, inner)
+    base = name_value(facts, func, inner, index)
     rest = steps[2:]
     if value.root == "enumerate" and rest and rest[0].index and rest[0].name != "*":
         rest = rest[1:]  # `for i, order in enumerate(orders)` binds both names to the pair
@@ -221,46 +201,71 @@ def call_arguments(facts: FileFacts, call: Call) -> str:
 
 # --- eager loading written around a query -----------------------------------------------
 def eager_hook(project: Project, facts: FileFacts, func: int, orm: Orm) -> Callable[[Value], frozenset[str]]:
-    memo: dict[str, frozenset[str]] = {}
+    index = file_index(project, facts)
 
     def hook(prefix: Value) -> frozenset[str]:
-        key = prefix.full_text
-        if key not in memo:
-            memo[key] = _loaded_around(project, facts, func, orm, key)
-        return memo[key]
+        key = (func, prefix.full_text)
+        found = index.loaded.get(key)
+        if found is None:
+            found = index.loaded[key] = _loaded_around(project, facts, func, orm, key[1], index)
+        return found
 
     return hook
 
 
-def _loaded_around(project: Project, facts: FileFacts, func: int, orm: Orm, key: str) -> frozenset[str]:
+def _loaded_around(project: Project, facts: FileFacts, func: int, orm: Orm, key: str,
+                   index: FileIndex) -> frozenset[str]:
+    """Lookups loaded by loader calls written where the value `key` (a prefix of it) is
+    assigned to a name, anywhere that name is assigned, or in the header of a loop over it."""
     scopes = set(scope_chain(facts, func))
     spans: list[Span] = []
-    names: set[tuple[int, str]] = set()
-    for binding in facts.bindings:
-        if binding.func in scopes and binding.value is not None and binding.value.full_text.startswith(key):
-            names.add((binding.func, binding.name))
-    for binding in facts.bindings:
-        if (binding.func, binding.name) in names:
-            spans.append(binding.span)
-    for loop in facts.loops:
-        if loop.iterable is not None and loop.iterable.full_text.startswith(key) and loop.func in scopes:
-            spans.append(loop.header)
+    names = {(b.func, b.name) for b in index.bindings_starting(key) if b.func in scopes}
+    for scope, name in names:
+        spans.extend(b.span for b in index.bound(scope, name))
+    spans.extend(loop.header for loop in index.loops_starting(key) if loop.func in scopes)
     if not spans:
         return frozenset()
-    loaders = PatternSet(orm.frameworks["sqlalchemy"].data.get("loaders") or ()) \
-        if "sqlalchemy" in orm.frameworks else PatternSet(())
     out: set[str] = set()
-    for call in facts.calls:
-        if not any(span.contains(call.span) for span in spans):
-            continue
-        name = call.name
-        if name in ("select_related", "prefetch_related"):
-            out |= django_lookups(tuple(arg.text for arg in call.args))
-        elif name == "Prefetch":
-            out |= _prefetch(call)
-        elif loaders and loaders.match(project.resolve(call.callee, facts.path, call.func).text):
-            out |= _loader_names(call)
+    seen: set[int] = set()
+    for span in spans:
+        for call in index.calls_within(span):
+            if call.id not in seen:
+                seen.add(call.id)
+                out |= _loaded_by(project, facts, call, orm, index)
     return frozenset(out)
+
+
+_EAGER_CALLS = frozenset({"select_related", "prefetch_related", "Prefetch"})
+
+
+def _loaded_by(project: Project, facts: FileFacts, call: Call, orm: Orm, index: FileIndex) -> frozenset[str]:
+    """The lookups a call loads when it is a loader (`select_related(…)`, `Prefetch(…)`,
+    `selectinload(…)`), memoised per call."""
+    found = index.loaders.get(call.id)
+    if found is not None:
+        return found
+    name = call.name
+    if name in _EAGER_CALLS:
+        found = frozenset(django_lookups(tuple(arg.text for arg in call.args)) if name != "Prefetch"
+                          else _prefetch(call))
+    else:
+        loaders = _loaders(orm)
+        found = frozenset(_loader_names(call)) if loaders and loaders.match(
+            project.resolve(call.callee, facts.path, call.func).text) else frozenset()
+    index.loaders[call.id] = found
+    return found
+
+
+_LOADERS: dict[int, tuple[Orm, PatternSet]] = {}
+
+
+def _loaders(orm: Orm) -> PatternSet:
+    """The SQLAlchemy loader option functions (`selectinload`), compiled once per catalog."""
+    cached = _LOADERS.get(id(orm))
+    if cached is None or cached[0] is not orm:
+        fw = orm.frameworks.get("sqlalchemy")
+        cached = _LOADERS[id(orm)] = orm, PatternSet(fw.data.get("loaders") or ()) if fw is not None else PatternSet(())
+    return cached[1]
 
 
 def _prefetch(call: Call) -> set[str]:
