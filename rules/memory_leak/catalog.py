@@ -100,6 +100,33 @@ def method_of(call: Call) -> str:
     return ""
 
 
+def _acquiring(catalogs: Catalogs) -> dict[str, frozenset[str] | None]:
+    """Per family: the called names (`call.name`) an acquisition can have; None when a
+    pattern is not a plain dotted name (then no name can be ruled out)."""
+    out: dict[str, frozenset[str] | None] = {}
+    for family, cat in catalogs.derived("resources", _compile).items():
+        names: set[str] | None = set()
+        for res in cat.resources:
+            patterns = list(res.calls.exact) + [p for p, _r in res.calls.globs]
+            if any(c in p for p in patterns for c in "*()[]"):
+                names = None
+                break
+            names.update(p.rsplit(".", 1)[-1].rsplit(":", 1)[-1] for p in patterns)
+            names.update(res.methods)
+        out[family] = frozenset(names) if names is not None else None
+    return out
+
+
+def acquiring_names(catalogs: Catalogs, family: str) -> frozenset[str] | None:
+    return catalogs.derived("resources-names", _acquiring)[family]
+
+
+def might_acquire(call: Call, family: str, catalogs: Catalogs) -> bool:
+    """A cheap first test on the called name, before any matching or resolution."""
+    names = acquiring_names(catalogs, family)
+    return names is None or call.name in names
+
+
 def match_resource(cat: Compiled, call: Call, resolved_text: str) -> Resource | None:
     """The catalog resource a call acquires, if any."""
     method = method_of(call)

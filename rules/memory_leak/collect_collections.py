@@ -10,7 +10,7 @@ from perfsense.rules.memory_leak.catalog import Compiled
 from perfsense.rules.memory_leak.handles import declared
 from perfsense.rules.memory_leak.records import Collection, Growth
 from perfsense.rules.memory_leak.syntax import Syntax, bound_names, text, up
-from perfsense.rules.memory_leak.tree_index import TreeIndex
+from perfsense.rules.memory_leak.tree_index import FileIndex
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.model import MODULE_FUNCTION, FileFacts, Value
 
@@ -29,19 +29,25 @@ class _State:
 
 
 def collect_collections(ctx: FileContext, syntax: Syntax, cat: Compiled,
-                        index: TreeIndex) -> tuple[list[Collection], list[Growth]]:
+                        index: FileIndex) -> tuple[list[Collection], list[Growth]]:
     facts = ctx.facts
-    func_of = _function_finder(ctx, index)
+    func_of = function_finder(ctx, index)
     collections: list[Collection] = []
     growths: list[Growth] = []
     candidates = _module_collections(facts, cat)
     for name, span in candidates.items():
         state = _State()
-        for ref in index.identifiers.get(name, ()):
+        grown_at: list[ts.Node] = []  # the reference each growth was found at
+        for ref in index.refs(name):
             func = func_of(ref)
             if func == MODULE_FUNCTION or _shadowed(facts, func, name, ref, syntax):
                 continue
             _classify(ref, func, syntax, cat, state)
+            grown_at.extend([ref] * (len(state.growths) - len(grown_at)))
+        if len(state.growths) > 1:
+            order = index.identifier_order()
+            ranked = sorted(range(len(state.growths)), key=lambda i: order.get(grown_at[i].id, -1))
+            state.growths = [state.growths[i] for i in ranked]
         collections.append(Collection(name=name, span=span, bounded=state.bounded))
         growths.extend(_growths(facts, name, state, ctx.span))
     if ctx.language == "python":
@@ -84,15 +90,18 @@ def _initial(source: str) -> str:
     return re.sub(r"\s+", "", parts[1]) if len(parts) == 2 else ""
 
 
-def _function_finder(ctx: FileContext, index: TreeIndex):
+def function_finder(ctx: FileContext, index: FileIndex):
+    """node -> id of the innermost function holding it (MODULE_FUNCTION at module level, or
+    when that function has no fact)."""
     by_span = {fn.span: fn.id for fn in ctx.facts.functions}
-    nodes = {node.id: by_span.get(span, MODULE_FUNCTION) for span, node in index.functions.items()}
+    types = index.functions
+    span_of = ctx.source.node_span
 
     def find(node: ts.Node) -> int:
         parent = node.parent
         while parent is not None:
-            if parent.id in nodes:
-                return nodes[parent.id]
+            if parent.type in types:
+                return by_span.get(span_of(parent), MODULE_FUNCTION)
             parent = parent.parent
         return MODULE_FUNCTION
 

@@ -1,16 +1,19 @@
 """Class-level registries and collections trimmed through another module's attribute."""
 from __future__ import annotations
 
+import tree_sitter as ts
+
 from perfsense.rules.memory_leak.catalog import Compiled
 from perfsense.rules.memory_leak.collect_collections import _classify, _growths, _is_collection, _State
 from perfsense.rules.memory_leak.records import Collection, Growth
 from perfsense.rules.memory_leak.syntax import Syntax, text
-from perfsense.rules.memory_leak.tree_index import TreeIndex
+from perfsense.rules.memory_leak.tree_index import FileIndex
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.model import MODULE_FUNCTION
+from perfsense.scanner.parse import query
 
 
-def class_registries(ctx: FileContext, syntax: Syntax, cat: Compiled, index: TreeIndex, func_of,
+def class_registries(ctx: FileContext, syntax: Syntax, cat: Compiled, index: FileIndex, func_of,
                       collections: list[Collection], growths: list[Growth]) -> None:
     """Class attributes holding a collection that methods add to through `self`/`cls`."""
     for cls in ctx.facts.classes:
@@ -20,10 +23,8 @@ def class_registries(ctx: FileContext, syntax: Syntax, cat: Compiled, index: Tre
                 continue
             state = _State()
             owners = {"self", "cls", cls.name, "type(self)", "self.__class__"}
-            for member in index.members:
-                obj, prop = syntax.member_parts(member)
-                if prop != name:
-                    continue
+            for member in index.members_named(name):
+                obj, _prop = syntax.member_parts(member)
                 func = func_of(member)
                 if text(obj) in owners and func != MODULE_FUNCTION:
                     _classify(member, func, syntax, cat, state)
@@ -37,24 +38,44 @@ def class_registries(ctx: FileContext, syntax: Syntax, cat: Compiled, index: Tre
             growths.extend(_growths(ctx.facts, qual, state, ctx.span))
 
 
-def attr_evictions(syntax: Syntax, cat: Compiled, index: TreeIndex) -> frozenset[str]:
-    """Names `N` of `X.N = …`, `X.N.clear()`, `del X.N[…]` where X is not self/this."""
+_NOT_SELF = '(#not-match? @obj "^(self|cls|this)$")'
+_EVICTION_QUERIES = {
+    "python": f"""
+        (assignment left: (attribute object: (_) @obj attribute: (identifier) @prop) {_NOT_SELF})
+        (call function: (attribute object: (attribute object: (_) @obj attribute: (identifier) @prop)
+                                   attribute: (identifier) @method) {_NOT_SELF})
+        (_ (subscript (attribute object: (_) @obj attribute: (identifier) @prop)) {_NOT_SELF}) @holder
+    """,
+    "javascript": f"""
+        (assignment_expression left: (member_expression object: (_) @obj property: (_) @prop) {_NOT_SELF})
+        (call_expression function: (member_expression object: (member_expression object: (_) @obj
+                                                                                  property: (_) @prop)
+                                                     property: (_) @method) {_NOT_SELF})
+        (new_expression constructor: (member_expression object: (member_expression object: (_) @obj
+                                                                                     property: (_) @prop)
+                                                        property: (_) @method) {_NOT_SELF})
+        (_ (subscript_expression (member_expression object: (_) @obj property: (_) @prop)) {_NOT_SELF}) @holder
+    """,
+}
+
+
+def attr_evictions(syntax: Syntax, cat: Compiled, index: FileIndex) -> frozenset[str]:
+    """Names `N` of `X.N = …`, `X.N.clear()`, `del X.N[…]` where X is not self/this.
+
+    One query (in C) finds the three shapes with X not self/cls/this: an assignment to
+    `X.N`, a call of a method on `X.N`, and `X.N` directly in a subscript whose holder is a
+    `del` / `delete`."""
     out: set[str] = set()
-    for member in index.members:
-        obj, prop = syntax.member_parts(member)
-        if obj is None or text(obj) in ("self", "cls", "this"):
-            continue
-        parent = member.parent
-        if parent is None:
-            continue
-        if parent.type in syntax.assignments and parent.child_by_field_name("left") == member:
-            out.add(prop)
-        elif parent.type in syntax.members and parent.child_by_field_name("object") == member:
-            _o, method = syntax.member_parts(parent)
-            grand = parent.parent
-            if method in cat.evict and grand is not None and grand.type in syntax.calls:
+    lang = index.ctx.source.language
+    for _pattern, caps in ts.QueryCursor(query(lang, _EVICTION_QUERIES[index.family])).matches(index.root):
+        prop = text(caps["prop"][0])
+        if "method" in caps:
+            if text(caps["method"][0]) in cat.evict:
                 out.add(prop)
-        elif parent.type in syntax.subscripts and parent.parent is not None and (
-                parent.parent.type == "delete_statement" or text(parent.parent).startswith("delete ")):
+        elif "holder" in caps:
+            holder = caps["holder"][0]
+            if holder.type == "delete_statement" or text(holder).startswith("delete "):
+                out.add(prop)
+        else:
             out.add(prop)
     return frozenset(out)

@@ -5,7 +5,7 @@ import re
 
 import tree_sitter as ts
 
-from perfsense.rules.memory_leak.catalog import Compiled, Resource, match_resource
+from perfsense.rules.memory_leak.catalog import Compiled, Resource, acquiring_names, family_of, match_resource
 from perfsense.rules.memory_leak.handles import classify, escapes, released
 from perfsense.rules.memory_leak.records import (
     CHAINED,
@@ -17,7 +17,7 @@ from perfsense.rules.memory_leak.records import (
     Effect,
 )
 from perfsense.rules.memory_leak.syntax import Syntax, bound_names, norm, root_name, text
-from perfsense.rules.memory_leak.tree_index import TreeIndex, outermost_function
+from perfsense.rules.memory_leak.tree_index import FileIndex, outermost_function
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Call, FileFacts
 
@@ -27,14 +27,24 @@ SELF_RELEASE = re.compile(r"\bonce\s*:\s*true\b|\bsignal\b")
 HTTP = re.compile(r"http", re.IGNORECASE)
 
 
-def collect_acquisitions(ctx: FileContext, syntax: Syntax, cat: Compiled, index: TreeIndex) -> list[Acquisition]:
-    facts = ctx.facts
-    out: list[Acquisition] = []
-    for call in facts.calls:
-        res = match_resource(cat, call, call.callee.text)
-        if res is None:
+def acquiring_calls(ctx: FileContext, cat: Compiled) -> list[tuple[Call, Resource]]:
+    """The calls of the file that acquire a catalog resource (by name first, then by pattern)."""
+    names = acquiring_names(ctx.catalogs, family_of(ctx.language))
+    out = []
+    for call in ctx.facts.calls:
+        if names is not None and call.name not in names:
             continue
-        node = index.calls.get(call.span)
+        res = match_resource(cat, call, call.callee.text)
+        if res is not None:
+            out.append((call, res))
+    return out
+
+
+def collect_acquisitions(ctx: FileContext, syntax: Syntax, cat: Compiled, index: FileIndex,
+                         found: list[tuple[Call, Resource]]) -> list[Acquisition]:
+    out: list[Acquisition] = []
+    for call, res in found:
+        node = index.call_at(call.span)
         if node is None:
             continue
         if res.kind == "file" and any(arg.name == "fileobj" for arg in call.args):
@@ -49,7 +59,7 @@ def collect_acquisitions(ctx: FileContext, syntax: Syntax, cat: Compiled, index:
     return out
 
 
-def _acquisition(ctx: FileContext, syntax: Syntax, index: TreeIndex, res: Resource, call: Call,
+def _acquisition(ctx: FileContext, syntax: Syntax, index: FileIndex, res: Resource, call: Call,
                  node: ts.Node) -> Acquisition:
     handle, names = classify(node, syntax, res)
     scope_node = outermost_function(node, syntax)
@@ -174,7 +184,7 @@ def _completes(receiver: str, res: Resource) -> str | None:
     return None
 
 
-def _paired(index: TreeIndex, syntax: Syntax, res: Resource, receiver: str, event: str | None,
+def _paired(index: FileIndex, syntax: Syntax, res: Resource, receiver: str, event: str | None,
             start: int, end: int) -> bool:
     """A removal on the same receiver (and event, when both are literal)."""
     if not receiver or index.releases is None:
@@ -209,7 +219,7 @@ def _scope(facts: FileFacts, call: Call, receiver: ts.Node | None, syntax: Synta
     return "module"
 
 
-def collect_effects(ctx: FileContext, syntax: Syntax, cat: Compiled, index: TreeIndex) -> list[Effect]:
+def collect_effects(ctx: FileContext, syntax: Syntax, cat: Compiled, index: FileIndex) -> list[Effect]:
     out: list[Effect] = []
     callbacks: dict[int, int] = {}
     for fn in ctx.facts.functions:
@@ -220,7 +230,7 @@ def collect_effects(ctx: FileContext, syntax: Syntax, cat: Compiled, index: Tree
         if func is None or not cat.effects.match(call.callee.text):
             continue
         fn = ctx.facts.functions[func]
-        node = index.functions.get(fn.span)
+        node = index.function_at(fn.span)
         out.append(Effect(call=call.id, func=fn.id, cleanup=_cleanup(node, syntax) if node is not None else "opaque"))
     return out
 

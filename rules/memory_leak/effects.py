@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from perfsense.rules.memory_leak.catalog import might_acquire
 from perfsense.rules.memory_leak.leakfacts import leak_facts
 from perfsense.rules.memory_leak.records import MODULE, Acquisition
 from perfsense.scanner.effects import EffectKind
@@ -34,7 +35,7 @@ class _Leaked(EffectKind):
     kinds: frozenset[str] = frozenset()
 
     def detect(self, project, facts, call, catalogs) -> Iterable[str]:
-        if facts.language == "python":
+        if facts.language == "python" or not might_acquire(call, "javascript", catalogs):
             return ()
         acq = acquisition_at(facts, call.id)
         if acq is None or acq.kind not in self.kinds or not unreleasable(acq):

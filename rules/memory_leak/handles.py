@@ -19,7 +19,7 @@ from perfsense.rules.memory_leak.records import (
     MEMBER,
 )
 from perfsense.rules.memory_leak.syntax import Syntax, norm, text, up
-from perfsense.rules.memory_leak.tree_index import TreeIndex, outermost_function
+from perfsense.rules.memory_leak.tree_index import FileIndex, outermost_function
 
 TIMER_CHAIN = frozenset({"unref", "ref", "refresh"})  # return the same timer
 
@@ -111,7 +111,7 @@ def _names(node: ts.Node) -> list[ts.Node]:
     return out
 
 
-def released(index: TreeIndex, syntax: Syntax, res: Resource, names: list[str], start: int, end: int) -> bool:
+def released(index: FileIndex, syntax: Syntax, res: Resource, names: list[str], start: int, end: int) -> bool:
     """A release of any of `names` between byte offsets start and end."""
     rel = index.releases
     if not names or rel is None:
@@ -137,7 +137,7 @@ def released(index: TreeIndex, syntax: Syntax, res: Resource, names: list[str], 
     return False
 
 
-def escapes(index: TreeIndex, syntax: Syntax, res: Resource, names: list[str], decl: ts.Node,
+def escapes(index: FileIndex, syntax: Syntax, res: Resource, names: list[str], decl: ts.Node,
             depth: int = 0) -> bool:
     """Any reference to `names` (in the function around `decl`) that hands the handle over."""
     scope = outermost_function(decl, syntax) or decl.parent
@@ -152,7 +152,7 @@ def escapes(index: TreeIndex, syntax: Syntax, res: Resource, names: list[str], d
     return False
 
 
-def _hands_over(index: TreeIndex, syntax: Syntax, res: Resource, ref: ts.Node, depth: int) -> bool:
+def _hands_over(index: FileIndex, syntax: Syntax, res: Resource, ref: ts.Node, depth: int) -> bool:
     if ref.type == "shorthand_property_identifier":
         return True
     holder = ref.parent
@@ -177,7 +177,7 @@ def _hands_over(index: TreeIndex, syntax: Syntax, res: Resource, ref: ts.Node, d
     return False
 
 
-def _position_escapes(index: TreeIndex, syntax: Syntax, res: Resource, node: ts.Node, parent: ts.Node,
+def _position_escapes(index: FileIndex, syntax: Syntax, res: Resource, node: ts.Node, parent: ts.Node,
                       depth: int) -> bool:
     kind = parent.type
     if kind in syntax.returns or kind in syntax.containers:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from perfsense.rules.memory_leak.catalog import Compiled
 from perfsense.rules.memory_leak.syntax import Syntax, norm, text
-from perfsense.rules.memory_leak.tree_index import TreeIndex
+from perfsense.rules.memory_leak.tree_index import FileIndex
 
 TOKEN = re.compile(r"[A-Za-z_$][\w$]*")
 
@@ -36,11 +36,13 @@ class ReleaseIndex:
         return self.by_token.get(tokens[-1], []) if tokens else []
 
 
-def build_release_index(index: TreeIndex, syntax: Syntax, cat: Compiled) -> ReleaseIndex:
+def build_release_index(index: FileIndex, syntax: Syntax, cat: Compiled) -> ReleaseIndex:
+    """Built once per file, and only for files with an acquisition to look a release up for."""
     functions = {n for res in cat.resources for n in res.release}
     methods = {n for res in cat.resources for n in res.release_methods}
     out = ReleaseIndex()
-    for call in index.call_nodes:
+    nodes = index.all_nodes()
+    for call in nodes.get("call", ()):
         callee = syntax.callee(call)
         if callee is None:
             continue
@@ -56,14 +58,14 @@ def build_release_index(index: TreeIndex, syntax: Syntax, cat: Compiled) -> Rele
             place = Place(start, end, "method", last, receiver, _first_literal(call, syntax))
             out.add(place, receiver)
             out.by_receiver.setdefault(receiver, []).append(place)
-    for member in index.members:
+    for member in nodes.get("member", ()):
         obj, prop = syntax.member_parts(member)
         parent = member.parent
         if prop in methods and obj is not None and not (
                 parent is not None and parent.type in syntax.calls and syntax.callee(parent) == member):
             subject = norm(text(obj))
             out.add(Place(member.start_byte, member.end_byte, "member", prop, subject), subject)
-    for value in index.with_values:
+    for value in nodes.get("with", ()):
         subject = norm(text(value))
         out.add(Place(value.start_byte, value.end_byte, "with", "", subject), subject)
     return out

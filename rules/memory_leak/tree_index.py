@@ -1,37 +1,39 @@
-"""One walk over a file's tree: the nodes the memory-leak collectors look up by span or name."""
+"""The nodes the memory-leak collectors look up, found on demand: most files acquire
+nothing and keep no module-level collection, so nothing is searched in them.
+
+Names are found by a regular expression over the file's bytes (in C) and checked against
+the node tree-sitter has at that place; calls and functions of the facts are found by their
+byte range. No query over every identifier or call of the file is run.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
 
 import tree_sitter as ts
 
-from perfsense.rules.memory_leak.syntax import Syntax, text
+from perfsense.rules.memory_leak.syntax import Syntax
 from perfsense.scanner.engine.rule import FileContext
-from perfsense.scanner.model import Span
+from perfsense.scanner.model import Position, Span
 from perfsense.scanner.parse import query
+from perfsense.scanner.source import SourceFile
 
 JSX = frozenset({"jsx_element", "jsx_self_closing_element", "jsx_fragment"})
-
-
-@dataclass(slots=True)
-class TreeIndex:
-    calls: dict[Span, ts.Node] = field(default_factory=dict)
-    functions: dict[Span, ts.Node] = field(default_factory=dict)
-    identifiers: dict[str, list[ts.Node]] = field(default_factory=dict)
-    members: list[ts.Node] = field(default_factory=list)  # attribute / member expressions
-    call_nodes: list[ts.Node] = field(default_factory=list)
-    with_values: list[ts.Node] = field(default_factory=list)  # Python `with` item values
-    jsx_owners: set[Span] = field(default_factory=set)  # spans of functions holding JSX
-    releases: object = None  # ReleaseIndex, built once the catalog is known
-
-    def refs(self, name: str, start: int, end: int) -> list[ts.Node]:
-        return [n for n in self.identifiers.get(name, ()) if start <= n.start_byte and n.end_byte <= end]
-
-    def calls_in(self, start: int, end: int) -> list[ts.Node]:
-        return [n for n in self.call_nodes if start <= n.start_byte and n.end_byte <= end]
-
-
-_QUERIES = {
+IDENTIFIERS = {"python": frozenset({"identifier"}),
+               "javascript": frozenset({"identifier", "shorthand_property_identifier", "this"})}
+FUNCTIONS = {"python": frozenset({"function_definition", "lambda"}),
+             "javascript": frozenset({"arrow_function", "function_expression", "function_declaration",
+                                      "generator_function", "generator_function_declaration",
+                                      "method_definition"})}
+CALLS = {"python": frozenset({"call"}), "javascript": frozenset({"call_expression", "new_expression"})}
+_ALL = {
+    "python": "(call) @call (attribute) @member (with_item value: (_) @with)",
+    "javascript": "[(call_expression) (new_expression)] @call (member_expression) @member",
+}
+_JSX_QUERY = "[(jsx_element) (jsx_self_closing_element)] @jsx"
+# The identifier order of the former whole-file index (tree-sitter's match order, not the
+# document order). Growths of one collection keep that order, because the rule reports the
+# first growth that repeats; it is asked for only when a collection grows in two places.
+_LEGACY_QUERIES = {
     "python": """
         (call) @call
         [(function_definition) (lambda)] @function
@@ -47,36 +49,133 @@ _QUERIES = {
         (member_expression) @member
     """,
 }
-_JSX_QUERY = "[(jsx_element) (jsx_self_closing_element)] @jsx"
+_words: dict[str, re.Pattern[bytes]] = {}
 
 
-def build_index(ctx: FileContext, syntax: Syntax) -> TreeIndex:
-    """Found by tree-sitter queries (run in C), not by a walk in Python."""
-    index = TreeIndex()
-    lang = ctx.source.language
-    family = "python" if lang == "python" else "javascript"
-    found = ts.QueryCursor(query(lang, _QUERIES[family])).captures(ctx.root)
-    for node in found.get("call", ()):
-        index.calls[ctx.span(node)] = node
-        index.call_nodes.append(node)
-    index.call_nodes.sort(key=lambda n: n.start_byte)
-    for node in found.get("function", ()):
-        index.functions[ctx.span(node)] = node
-    for node in found.get("identifier", ()):
-        index.identifiers.setdefault(text(node), []).append(node)
-    index.members = sorted(found.get("member", ()), key=lambda n: n.start_byte)
-    index.with_values = list(found.get("with", ()))
-    if lang in ("javascript", "tsx") and b"<" in ctx.source.data:
-        jsx = ts.QueryCursor(query(lang, _JSX_QUERY)).captures(ctx.root).get("jsx", ())
-        for node in jsx:
-            if node.parent is not None and node.parent.type in JSX:
-                continue
-            parent = node.parent
-            while parent is not None and parent.type not in syntax.functions:
-                parent = parent.parent
-            if parent is not None:
-                index.jsx_owners.add(ctx.span(parent))
-    return index
+def byte_at(source: SourceFile, pos: Position) -> int:
+    """Byte offset of a (line, code-point column) position."""
+    if pos.line >= len(source.line_starts):
+        return len(source.data)
+    start = source.line_starts[pos.line]
+    if source.simple:
+        return start + pos.column
+    raw = source.data[start:start + pos.column * 4]
+    if raw[:pos.column].isascii():
+        return start + pos.column
+    return start + len(raw.decode("utf-8", "replace")[:pos.column].encode("utf-8", "surrogatepass"))
+
+
+def _word(name: str) -> re.Pattern[bytes]:
+    found = _words.get(name)
+    if found is None:
+        if len(_words) > 4096:
+            _words.clear()
+        found = _words[name] = re.compile(rb"(?<![\w$])" + re.escape(name.encode("utf-8", "surrogatepass"))
+                                          + rb"(?![\w$])")
+    return found
+
+
+class FileIndex:
+    """Lookups into one file's tree, each computed when first asked for."""
+
+    def __init__(self, ctx: FileContext, syntax: Syntax) -> None:
+        self.ctx = ctx
+        self.syntax = syntax
+        self.family = "python" if ctx.language == "python" else "javascript"
+        self.root = ctx.root
+        self.source = ctx.source
+        self.functions = FUNCTIONS[self.family]
+        self._identifiers = IDENTIFIERS[self.family]
+        self._all: dict[str, list[ts.Node]] | None = None
+        self._releases: object = None
+        self._order: dict[int, int] | None = None
+        self.release_builder = None  # set by the collector: builds the ReleaseIndex from this index
+
+    # --- by range ------------------------------------------------------------------
+    def node_at(self, span: Span, types: frozenset[str]) -> ts.Node | None:
+        """The innermost node of one of `types` covering exactly `span`."""
+        start, end = byte_at(self.source, span.start), byte_at(self.source, span.end)
+        node: ts.Node | None = self.root.descendant_for_byte_range(start, end)
+        while node is not None and node.start_byte == start and node.end_byte == end:
+            if node.type in types:
+                return node
+            node = node.parent
+        return None
+
+    def call_at(self, span: Span) -> ts.Node | None:
+        return self.node_at(span, CALLS[self.family])
+
+    def function_at(self, span: Span) -> ts.Node | None:
+        return self.node_at(span, self.functions)
+
+    # --- by name -------------------------------------------------------------------
+    def refs(self, name: str, start: int = 0, end: int | None = None) -> list[ts.Node]:
+        """Identifier nodes spelled `name` between byte offsets start and end, in order."""
+        data = self.source.data
+        stop = len(data) if end is None else end
+        out = []
+        for match in _word(name).finditer(data, start, stop):
+            node = self.root.descendant_for_byte_range(match.start(), match.end())
+            if node is not None and node.type in self._identifiers and node.start_byte == match.start() \
+                    and node.end_byte == match.end():
+                out.append(node)
+        return out
+
+    def members_named(self, prop: str) -> list[ts.Node]:
+        """Attribute / member expressions whose attribute is `prop` (Python), by position."""
+        out = []
+        for ref in self.refs(prop):
+            parent = ref.parent
+            if parent is not None and parent.type in self.syntax.members \
+                    and parent.child_by_field_name("attribute") == ref:
+                out.append(parent)
+        out.sort(key=lambda n: (n.start_byte, -n.end_byte))
+        return out
+
+    def identifier_order(self) -> dict[int, int]:
+        """node id -> position of the identifier in the former index's order."""
+        if self._order is None:
+            found = ts.QueryCursor(query(self.ctx.source.language, _LEGACY_QUERIES[self.family])).captures(self.root)
+            self._order = {node.id: i for i, node in enumerate(found.get("identifier", ()))}
+        return self._order
+
+    # --- every call / member (only for files that acquire something) ----------------
+    def all_nodes(self) -> dict[str, list[ts.Node]]:
+        if self._all is None:
+            found = ts.QueryCursor(query(self.ctx.source.language, _ALL[self.family])).captures(self.root)
+            self._all = {key: sorted(nodes, key=lambda n: n.start_byte) for key, nodes in found.items()}
+        return self._all
+
+    @property
+    def releases(self):  # ReleaseIndex
+        if self._releases is None and self.release_builder is not None:
+            self._releases = self.release_builder(self)
+        return self._releases
+
+    # --- JSX -----------------------------------------------------------------------
+    def jsx_owner_spans(self, ranges: list[tuple[int, int]]) -> set[Span]:
+        """Spans of the innermost functions holding JSX elements in the given byte ranges."""
+        lang = self.ctx.source.language
+        out: set[Span] = set()
+        if lang not in ("javascript", "tsx") or b"<" not in self.source.data:
+            return out
+        compiled = query(lang, _JSX_QUERY)
+        seen: set[int] = set()
+        for start, end in ranges:
+            cursor = ts.QueryCursor(compiled)
+            cursor.set_byte_range(start, end)
+            for node in cursor.captures(self.root).get("jsx", ()):
+                if node.id in seen:
+                    continue
+                seen.add(node.id)
+                parent = node.parent
+                if parent is not None and parent.type in JSX:
+                    continue
+                while parent is not None and parent.type not in self.syntax.functions:
+                    parent = parent.parent
+                if parent is not None:
+                    out.add(self.ctx.span(parent))
+        return out
 
 
 def outermost_function(node: ts.Node, syntax: Syntax) -> ts.Node | None:
