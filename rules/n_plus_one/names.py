@@ -12,6 +12,7 @@ Everything else is decided before any resolution or evaluation.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 from perfsense.rules.n_plus_one.catalog import Orm, family_of, orm
@@ -103,32 +104,16 @@ def _transaction_param(facts: FileFacts, func: int, name: str) -> bool:
 def _aliases(project: Project, catalogs: Catalogs) -> frozenset[str]:
     """Names bound anywhere in the project (assignments, imports, exports, class and
     instance attributes) to a query method, directly or through other such names."""
+    parts = {path: project.per_file("n-plus-one:alias-edges", facts, _alias_edges)
+             for path, facts in project.files.items()}
+    cached = _alias_memo.get(project)
+    if cached is not None and cached[0] is catalogs and len(cached[1]) == len(parts) and all(
+            (old := cached[1].get(path)) is new or old == new for path, new in parts.items()):
+        return cached[2]  # an edit that bound no new name (typing in a function body)
     bound: dict[str, set[str]] = {}  # name of the value -> names bound to it
-
-    def edge(name: str, target: str | None) -> None:
-        if target is not None and target != name:
+    for part in parts.values():
+        for name, target in part:
             bound.setdefault(target, set()).add(name)
-
-    for facts in project.files.values():
-        for binding in facts.bindings:
-            if binding.value is not None:
-                edge(binding.name, called_name(binding.value))
-        python = facts.language == "python"
-        for imp in facts.imports:
-            if imp.local:
-                edge(imp.local, _imported_name(python, imp.module, imp.name))
-        for cls in facts.classes:
-            for name, value, _text in cls.attributes:
-                if value is not None:
-                    edge(name, called_name(value))
-            for name, value in cls.instance_attributes:
-                if value is not None:
-                    edge(name, called_name(value))
-        for export in facts.exports:
-            if export.local:
-                edge(export.name, _last(export.local))
-            if export.source is not None:
-                edge(export.name, _last(export.source_name or export.name))
     seeds = set().union(*(n.names for n in catalogs.derived("n-plus-one:query-names", _compile).values()))
     found: set[str] = set()
     queue = list(seeds)
@@ -137,7 +122,44 @@ def _aliases(project: Project, catalogs: Catalogs) -> frozenset[str]:
             if name not in found and name not in seeds:
                 found.add(name)
                 queue.append(name)
-    return frozenset(found)
+    result = frozenset(found)
+    _alias_memo[project] = (catalogs, parts, result)
+    return result
+
+
+# project -> (catalogs, its files' alias edges, the aliases computed from them)
+_alias_memo: weakref.WeakKeyDictionary[Project, tuple[Catalogs, dict, frozenset[str]]] = weakref.WeakKeyDictionary()
+
+
+def _alias_edges(facts: FileFacts) -> tuple[tuple[str, str], ...]:
+    """(name, name of the value bound to it) for the file's bindings, imports, class
+    attributes and exports."""
+    out: list[tuple[str, str]] = []
+
+    def edge(name: str, target: str | None) -> None:
+        if target is not None and target != name:
+            out.append((name, target))
+
+    for binding in facts.bindings:
+        if binding.value is not None:
+            edge(binding.name, called_name(binding.value))
+    python = facts.language == "python"
+    for imp in facts.imports:
+        if imp.local:
+            edge(imp.local, _imported_name(python, imp.module, imp.name))
+    for cls in facts.classes:
+        for name, value, _text in cls.attributes:
+            if value is not None:
+                edge(name, called_name(value))
+        for name, value in cls.instance_attributes:
+            if value is not None:
+                edge(name, called_name(value))
+    for export in facts.exports:
+        if export.local:
+            edge(export.name, _last(export.local))
+        if export.source is not None:
+            edge(export.name, _last(export.source_name or export.name))
+    return tuple(out)
 
 
 def _imported_name(python: bool, module: str, name: str | None) -> str:
