@@ -150,6 +150,39 @@ def test_module_cache_appended_in_module_level_loop_is_not_reported(tmp_path):
     assert not [f for f in findings if f.rule_id == "unbounded-module-cache"]
 
 
+def test_keyed_cache_repeated_only_by_a_loop_is_not_reported_but_a_list_is(tmp_path):
+    """Keys taken from a loop's items are often a small vocabulary (tag names); an index
+    store into an array is a stack; a list appended to per item grows whatever the items."""
+    findings = _scan(tmp_path, {
+        "render.js": """
+            const endTagCache = new Map();
+            const stack = [];
+            let index = -1;
+            const rendered = [];
+
+            function endTag(tag) {
+              let chunk = endTagCache.get(tag);
+              if (chunk === undefined) {
+                chunk = '</' + tag + '>';
+                endTagCache.set(tag, chunk);
+              }
+              stack[++index] = chunk;
+              rendered.push(chunk);
+              return chunk;
+            }
+
+            export function renderAll(elements) {
+              for (const element of elements) {
+                endTag(element.tag);
+              }
+            }
+        """,
+    })
+    found = [(f.rule_id, f.location.path, f.location.span.start.line + 1) for f in findings
+             if f.rule_id == "unbounded-module-cache"]
+    assert found == [("unbounded-module-cache", "render.js", 13)]  # `rendered.push(chunk)`
+
+
 def test_test_code_is_skipped_unless_asked(tmp_path):
     files = {"tests/test_client.py": """
         import httpx

@@ -169,6 +169,17 @@ def _short(text: str) -> str:
     return text if len(text) <= 40 else "…" + text[-39:]
 
 
+def origin(reasons: dict[FunctionRef, Reason], ref: FunctionRef) -> Reason | None:
+    """The first reason `ref` repeats (handler, event, render or loop), through its callers."""
+    current: FunctionRef | None = ref
+    for _ in range(64):
+        reason = reasons.get(current) if current is not None else None
+        if reason is None or reason.why not in ("caller", "nested"):
+            return reason
+        current = reason.via
+    return None
+
+
 def explain(graph: CallGraph, ref: FunctionRef, limit: int = 6) -> tuple[str, list[ChainStep]]:
     """Why `ref` runs repeatedly: a phrase for the message and the chain from the origin down."""
     reasons = repeated(graph)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from perfsense.rules.memory_leak import examples_cache as ex
-from perfsense.rules.memory_leak.context import explain, repeated
+from perfsense.rules.memory_leak.context import explain, origin, repeated
 from perfsense.rules.memory_leak.leakfacts import CollectsLeakFacts, leak_facts
 from perfsense.rules.memory_leak.records import Collection, Growth
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
@@ -31,7 +31,11 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
             loop, or that memoises an exported function by its argument, when nothing in the
             module ever removes from them (`del`, `pop`, `clear`, `delete`, `splice`,
             `shift`, a reset, or a size check that bounds them). Collections handed to other
-            code, or imported by other modules, are left alone.
+            code, or imported by other modules, are left alone. A keyed store (`cache[key] =
+            …`, `.set`) that repeats only because its function is called in a loop is not
+            reported: the keys are the loop's items, often a small fixed vocabulary (tag or
+            style names), and an index store into an array is a stack; a list appended to per
+            item is.
         """,
         why="""
             A module-level collection lives as long as the process. When it is keyed by
@@ -80,7 +84,11 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
             if fn.kind == "method" and fn.name == "__init__" and re.search(r"\bself\b", growth.key):
                 return f"`{fn.qualname}` runs for every new instance", []
             return None
-        if ref in reasons:
+        start = origin(reasons, ref)
+        # Keyed stores repeated only by a loop are left alone: the keys are the loop's
+        # items, often a small fixed vocabulary (tag or style names in a renderer), and an
+        # index store into an array is a stack. A list appended to per item grows anyway.
+        if start is not None and (start.why != "loop" or _appends(growth)):
             return explain(graph, ref)
         if growth.memo and growth.keyed_by_param:
             fn = _named(facts, growth.func)
@@ -96,7 +104,7 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
         fix = ("use a bounded `functools.lru_cache(maxsize=…)` or `cachetools.TTLCache`" if facts.language == "python"
                else "use an LRU/TTL cache, or delete old keys once `size` passes a limit")
         kind = "cache" if growth.memo else "collection"
-        if not growth.memo and growth.how.startswith((".append", ".push", ".extend", ".insert", ".unshift", "+=")):
+        if _appends(growth):
             kind = "list"
             fix = ("bound it (`collections.deque(maxlen=…)`), clear it when the work is done, or keep only what "
                    "is read later" if facts.language == "python" else
@@ -113,6 +121,11 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
             message=f"{level} {kind} `{coll.name}` grows here (`{coll.name}{growth.how}`) every time "
                     f"this runs ({why}) and nothing evicts from it, so memory grows for the life of the process; "
                     f"{fix}.")
+
+
+def _appends(growth: Growth) -> bool:
+    """A list or array growing by appends (not a keyed store)."""
+    return not growth.memo and growth.how.startswith((".append", ".push", ".extend", ".insert", ".unshift", "+="))
 
 
 def _named(facts: FileFacts, func: int):
