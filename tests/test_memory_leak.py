@@ -183,6 +183,30 @@ def test_keyed_cache_repeated_only_by_a_loop_is_not_reported_but_a_list_is(tmp_p
     assert found == [("unbounded-module-cache", "render.js", 13)]  # `rendered.push(chunk)`
 
 
+def test_exported_memo_filled_only_at_import_time_is_a_registry(tmp_path):
+    registry = """
+        const elements = new Map();
+
+        export function addMethod(name, element) {
+          if (elements.has(name)) return elements.get(name);
+          elements.set(name, element);
+          return element;
+        }
+    """
+    only_imports = _scan(tmp_path / "a", {
+        "core.js": registry,
+        "nodes.js": "import { addMethod } from './core';\naddMethod('add', 1);\naddMethod('sub', 2);\n",
+    })
+    assert not [f for f in only_imports if f.rule_id == "unbounded-module-cache"]
+    called = _scan(tmp_path / "b", {
+        "core.js": registry,
+        "nodes.js": "import { addMethod } from './core';\nexport function use(name) {\n  return addMethod(name, 1);\n}\n",
+    })
+    found = [(f.rule_id, f.location.path, f.location.span.start.line + 1) for f in called
+             if f.rule_id == "unbounded-module-cache"]
+    assert found == [("unbounded-module-cache", "core.js", 5)]
+
+
 def test_test_code_is_skipped_unless_asked(tmp_path):
     files = {"tests/test_client.py": """
         import httpx

@@ -35,7 +35,8 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
             …`, `.set`) that repeats only because its function is called in a loop is not
             reported: the keys are the loop's items, often a small fixed vocabulary (tag or
             style names), and an index store into an array is a stack; a list appended to per
-            item is.
+            item is. An exported function caching by its argument is reported unless every
+            call of it in the project is module-level code (a registry filled at import time).
         """,
         why="""
             A module-level collection lives as long as the process. When it is keyed by
@@ -92,7 +93,7 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
             return explain(graph, ref)
         if growth.memo and growth.keyed_by_param:
             fn = _named(facts, growth.func)
-            if fn is not None and fn.exported:
+            if fn is not None and fn.exported and not _import_time_only(graph, FunctionRef(facts.path, fn.id)):
                 return f"`{fn.qualname}` is exported and caches by its argument", []
         return None
 
@@ -121,6 +122,12 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
             message=f"{level} {kind} `{coll.name}` grows here (`{coll.name}{growth.how}`) every time "
                     f"this runs ({why}) and nothing evicts from it, so memory grows for the life of the process; "
                     f"{fix}.")
+
+
+def _import_time_only(graph, ref: FunctionRef) -> bool:
+    """Every project call of `ref` is in module-level code: a registry filled at import time."""
+    callers = [caller for caller, _callee in graph.graph.in_edges(ref)]
+    return bool(callers) and all(caller.id == MODULE_FUNCTION for caller in callers)
 
 
 def _appends(growth: Growth) -> bool:
