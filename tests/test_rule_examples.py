@@ -50,3 +50,14 @@ def test_rule_docs_are_complete(cls):
     page = render_markdown(cls)
     for heading in ("What it does", "Why is this bad", "Example", "Use instead", "Options"):
         assert f"### {heading}" in page
+
+
+def test_loading_the_rules_does_not_import_the_quick_fix_machinery():
+    """libcst takes ~0.15 s to import: fixes load on demand, not on every scan and worker."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom perfsense.scanner.engine.registry import rule_classes\nrule_classes()\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'libcst' or m.endswith('.fixes')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

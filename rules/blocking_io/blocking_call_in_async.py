@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from perfsense.rules.blocking_io.catalog import match_blocking
 from perfsense.rules.blocking_io.context import runs_on_event_loop
 from perfsense.rules.blocking_io.examples import INVALID, VALID
-from perfsense.rules.blocking_io.fixes import FIX_KEY, sleep_to_asyncio
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.model import Category, Confidence, Finding, Severity
 from perfsense.scanner.project import FunctionRef
@@ -15,6 +14,8 @@ from perfsense.scanner.project import FunctionRef
 if TYPE_CHECKING:
     from perfsense.scanner.callgraph import CallGraph, Edge, EffectSite
 
+
+FIX_KEY = "asyncio-sleep"  # the quick fix `fixes.sleep_to_asyncio` applies
 
 class BlockingCallInAsync(ProjectRule):
     id = "blocking-call-in-async"
@@ -92,6 +93,8 @@ class BlockingCallInAsync(ProjectRule):
         """`time.sleep(x)` written in an `async def` -> `await asyncio.sleep(x)`."""
         if dict(finding.fix).get("fix") != FIX_KEY:
             return None
+        from perfsense.rules.blocking_io.fixes import sleep_to_asyncio  # libcst: only when a fix is asked for
+
         start = finding.location.span.start
         return sleep_to_asyncio(text, start.line, start.column)
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-FIX_KEY = "asyncio-sleep"
-
 
 def sleep_to_asyncio(text: str, line: int, column: int) -> str | None:
     """`text` with the sleep call starting at 0-based (line, code-point column) rewritten."""

@@ -1,4 +1,7 @@
-"""Finds every rule: imports each module under `perfsense.rules` once and collects Rule classes."""
+"""Finds every rule: imports each module under `perfsense.rules` once and collects Rule classes.
+
+Modules named `fixes` hold quick fixes (libcst rewrites, slow to import) and define no
+rule: a rule imports its fixes when a fix is asked for, so scans never load libcst."""
 from __future__ import annotations
 
 import importlib
@@ -18,6 +21,8 @@ def load_rule_modules() -> tuple[str, ...]:
 
     names = []
     for info in pkgutil.walk_packages(package.__path__, prefix="perfsense.rules."):
+        if info.name.rsplit(".", 1)[-1] == "fixes":
+            continue
         importlib.import_module(info.name)
         names.append(info.name)
     return tuple(names)
