@@ -143,9 +143,15 @@ def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
             children.setdefault(FunctionRef(path, parent), []).append(FunctionRef(path, child))
         for func, reason in part.seeds:
             seed(FunctionRef(path, func), reason)
+        by_site: dict[int, dict[int, list]] = {}  # caller -> call id -> its edges (one pass per caller)
         for call_id, func, event, loop, iteration in part.calls:
             caller = FunctionRef(path, func)
-            for edge in graph.edges_at(caller, call_id):
+            if func not in by_site:
+                grouped: dict[int, list] = {}
+                for edge in graph.out_edges(caller):
+                    grouped.setdefault(edge.call, []).append(edge)
+                by_site[func] = grouped
+            for edge in by_site[func].get(call_id, ()):
                 if event and edge.how in ("inline", "reference"):
                     seed(edge.callee, Reason("event", event, caller, call_id))
                 elif loop and edge.how != "inline":
