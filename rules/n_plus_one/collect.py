@@ -37,7 +37,7 @@ class Read:
 class Collected:
     reads: tuple[Read, ...] = ()
     exits: dict[int, str] = field(default_factory=dict)  # Call.id -> "break" | "return"
-    texts: dict[int, str] = field(default_factory=dict)  # Call.id -> callee source text
+    texts: dict[int, str] = field(default_factory=dict)  # Call.id -> callee source text, when not callee.text
     arguments: dict[int, str] = field(default_factory=dict)  # Call.id -> argument source text
 
 
@@ -157,7 +157,9 @@ class _Collector:
             loop = self._where(node)[1]
         function = node.child_by_field_name("function") or node.child_by_field_name("constructor")
         if function is not None:
-            self.texts.append((call_id, self.ctx.text(function, 300)))
+            text = self.ctx.text(function, 300)
+            if text != self.facts.calls[call_id].callee.text:  # else `call_text` falls back to it
+                self.texts.append((call_id, text))
         arguments = node.child_by_field_name("arguments")
         if arguments is not None and arguments.named_child_count:
             self.arguments.append((call_id, self.ctx.text(arguments, 300)))

@@ -186,10 +186,9 @@ def _object_uses(facts: FileFacts, func: int) -> list[Use]:
     for read in collected(facts).reads:
         if read.func == func and read.value.root == obj:
             out.append((Value("obj", read.value.steps), read.span, False, code(read.text)))
-    texts = collected(facts).texts
     for call in facts.calls:
         if call.func == func and call.callee.root == f"param:{obj}":
-            out.append((Value("obj", call.callee.steps), call.span, True, code(texts.get(call.id, "")) + "()"))
+            out.append((Value("obj", call.callee.steps), call.span, True, code(call_text(facts, call)) + "()"))
     return out
 
 

@@ -192,7 +192,8 @@ def call_exit(facts: FileFacts, call: Call) -> str:
 
 
 def call_text(facts: FileFacts, call: Call) -> str:
-    return collected(facts).texts.get(call.id, "")
+    """The callee as written (`payments.charge_card`), for messages."""
+    return collected(facts).texts.get(call.id) or call.callee.text
 
 
 def call_arguments(facts: FileFacts, call: Call) -> str:
