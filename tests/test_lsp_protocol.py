@@ -241,3 +241,113 @@ async def test_stream_reader_frames_junk_and_oversized_bodies(monkeypatch):
     assert await reader.readline() == b"tail\n"
     assert await reader.readline() == b""  # end of stream
     writer.join()
+
+
+def _fuzz_change(rng, uri: str, version: int, lines: int) -> dict[str, Any]:
+    """One didChange: valid, or with a reversed, out-of-range or mid-surrogate range."""
+    kind = rng.choice(("valid", "valid", "full", "reversed", "line-out", "char-out", "surrogate", "negative"))
+    if kind == "full":
+        return {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": _FUZZ_TEXT}]}
+    line = rng.randrange(lines)
+    start, end = {"line": line, "character": 0}, {"line": line, "character": 0}
+    if kind == "reversed":
+        start, end = {"line": line + 1, "character": 3}, {"line": line, "character": 0}
+    elif kind == "line-out":
+        start = end = {"line": lines + rng.randrange(1, 10_000), "character": 0}
+    elif kind == "char-out":
+        start = end = {"line": line, "character": rng.randrange(200, 100_000)}
+    elif kind == "surrogate":
+        start = end = {"line": _SURROGATE_LINE, "character": _SURROGATE_COLUMN}  # between the two halves
+    elif kind == "negative":
+        start = {"line": -1, "character": rng.randrange(-5, 5)}
+    text = rng.choice(("# x\n", "x = 1\n", "é𝄞\n", "", "    pass\n"))
+    return {"textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": {"start": start, "end": end}, "text": text}]}
+
+
+_FUZZ_TEXT = 'import time\n\n\nasync def f():\n    s = "𝄞é"; time.sleep(1)\n'
+_SURROGATE_LINE, _SURROGATE_COLUMN = 4, len('    s = "') + 1  # UTF-16: inside the pair of 𝄞
+
+
+def test_seeded_random_session_of_10000_operations_leaves_the_server_serving(tmp_path: Path):
+    """Valid edits mixed with reversed, out-of-range, negative and mid-surrogate ranges,
+    stale versions, changes to unopened documents, unknown methods and cancels; afterwards a
+    normal didOpen gets its diagnostics and shutdown/exit end cleanly."""
+    import random
+
+    rng = random.Random(20261127)
+    root = tmp_path / "project"
+    (root / "app").mkdir(parents=True)
+    proc, raw = start(root)
+    try:
+        raw.initialize(root)
+        uri = (root / "app" / "fuzz.py").as_uri()
+        raw.send({"method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": _FUZZ_TEXT}}})
+        version, operations, requests = 1, 0, 0
+        while operations < 10_000:
+            pick = rng.random()
+            if pick < 0.6:
+                version += 1
+                raw.send({"method": "textDocument/didChange", "params": _fuzz_change(rng, uri, version, 6)})
+            elif pick < 0.7:  # a stale version
+                raw.send({"method": "textDocument/didChange",
+                          "params": _fuzz_change(rng, uri, rng.randrange(0, version), 6)})
+            elif pick < 0.78:  # a document that was never opened
+                raw.send({"method": "textDocument/didChange", "params": _fuzz_change(
+                    rng, (root / "app" / f"closed{rng.randrange(5)}.py").as_uri(), version, 6)})
+            elif pick < 0.86:
+                requests += 1
+                raw.send({"id": f"u{requests}", "method": f"perfsense/unknown{rng.randrange(3)}", "params": {}})
+            elif pick < 0.9:
+                raw.send({"method": "$/unknownNotification", "params": {"x": rng.random()}})
+            elif pick < 0.96:
+                requests += 1
+                raw.send({"id": f"h{requests}", "method": "textDocument/hover", "params": {
+                    "textDocument": {"uri": uri},
+                    "position": {"line": rng.randrange(-2, 9), "character": rng.randrange(-2, 60)}}})
+            else:
+                raw.send({"method": "$/cancelRequest", "params": {"id": f"h{rng.randrange(1, requests + 2)}"}})
+            operations += 1
+        assert raw.request("last", "perfsense/unknown", {})["error"]["code"] == -32601  # still answering
+        hover = raw.request("last-hover", "textDocument/hover", {"textDocument": {"uri": uri},
+                                                                  "position": {"line": 0, "character": 0}})
+        assert "error" not in hover
+        final = (root / "app" / "final.py").as_uri()
+        raw.send({"method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": final, "languageId": "python", "version": 1, "text": "import time\n\n\nasync def g():\n    time.sleep(2)\n"}}})
+        published = raw.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                             and m["params"]["uri"] == final, timeout=120)
+        assert [(d["code"], d["range"]["start"]["line"]) for d in published["params"]["diagnostics"]] == [
+            ("blocking-call-in-async", 4)]
+        assert proc.poll() is None
+        assert finish(proc, raw) == 0
+    finally:
+        proc.kill()
+
+
+def test_the_server_never_runs_the_workspace_code(tmp_path: Path):
+    """The sentinel repository (every file Python or Node could run writes a sentinel) is
+    indexed and a file of it opened: no sentinel appears (RELIABILITY.md, security)."""
+    from tests.test_security import _hostile_repo
+
+    sentinels = tmp_path / "sentinels"
+    sentinels.mkdir()
+    repo = _hostile_repo(tmp_path / "repo", sentinels)
+    proc, raw = start(repo)
+    try:
+        raw.request("init", "initialize", {
+            "processId": None, "rootUri": repo.as_uri(), "capabilities": {},
+            "initializationOptions": {"debounceMs": 0, "indexWorkspace": True}})
+        raw.send({"method": "initialized", "params": {}})
+        raw.wait(lambda m: m.get("method") == "window/logMessage" and "indexed" in m["params"]["message"], 120)
+        opened = next(repo.rglob("*.py"))
+        raw.send({"method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": opened.as_uri(), "languageId": "python", "version": 1, "text": opened.read_text()}}})
+        published = raw.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                             and m["params"]["uri"] == opened.as_uri(), 60)
+        assert [d["range"]["start"]["line"] for d in published["params"]["diagnostics"]] == [5]  # analysed, not run
+        assert finish(proc, raw) == 0
+    finally:
+        proc.kill()
+    assert sorted(p.name for p in sentinels.iterdir()) == []
