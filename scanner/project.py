@@ -52,7 +52,7 @@ class Project:
         # emptied whenever a file is added, replaced or removed.
         self._derived: dict[str, Any] = {}
         self._shape_derived: dict[str, Any] = {}  # built from file shapes only (see derived())
-        self._per_file: dict[str, dict[str, Any]] = {}  # path -> key -> value, see per_file()
+        self._per_file: dict[str, dict[str, tuple[FileFacts, Any]]] = {}  # path -> key -> (facts, value)
         for facts in files.values():
             self._add(facts)
 
@@ -140,9 +140,10 @@ class Project:
         """Memoise `build(facts)` for one file until that file changes: a project-wide
         summary made of per-file parts then costs one file's work after an edit."""
         table = self._per_file.setdefault(facts.path, {})
-        if key not in table:
-            table[key] = build(facts)
-        return table[key]
+        entry = table.get(key)
+        if entry is None or entry[0] is not facts:  # (facts of another version of the file)
+            entry = table[key] = (facts, build(facts))
+        return entry[1]
 
     # --- modules ---------------------------------------------------------------------
     def module_file(self, module: str, near: str = "") -> str | None:

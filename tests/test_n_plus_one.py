@@ -322,3 +322,24 @@ def test_related_manager_writes_per_item(tmp_path):
     """)
     assert {f.location.span.start.line + 1 for f in found} == {6}
     assert len(found) == 2 and any("add(*objects)" in f.message for f in found)
+
+
+def test_a_query_method_bound_to_another_name_in_another_module_is_still_a_query(tmp_path):
+    """The name prefilter (only catalog query names can run a query) follows aliases:
+    `fetch_item = Item.objects.get` in one module, `lookup = fetch_item` in another."""
+    findings = _scan(tmp_path, {
+        "store/__init__.py": "", "store/models.py": MODELS,
+        "store/queries.py": "from .models import Item\n\nfetch_item = Item.objects.get\n",
+        "store/more.py": "from .queries import fetch_item\n\nlookup = fetch_item\n",
+        "store/views.py": """
+            from .more import lookup
+
+
+            def skus(ids):
+                out = []
+                for pk in ids:
+                    out.append(lookup(pk=pk).sku)
+                return out
+        """,
+    })
+    assert _where(findings) == {("query-in-loop", "store/views.py", 7)}

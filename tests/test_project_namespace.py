@@ -40,3 +40,5 @@ def test_per_file_memo_is_rebuilt_only_for_the_changed_file():
     project.remove_file("b.py")
     project.replace_file(project_of({"b.py": "def k():\n    pass\n"}).files["b.py"])
     assert project.per_file("k", project.files["b.py"], names) == ("k",)
+    other_version = project_of({"b.py": "def m():\n    pass\n"}).files["b.py"]
+    assert project.per_file("k", other_version, names) == ("m",)  # keyed by the facts given
