@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from perfsense.scanner.adjacency import Adjacency
 from perfsense.scanner.effects import EffectKind, effect_kinds
 from perfsense.scanner.facts.model import Call, FileFacts
 from perfsense.scanner.model import ChainStep, Location
@@ -47,12 +48,10 @@ class Hop:
 
 class CallGraph:
     def __init__(self, project: Project, catalogs: object, kinds: Iterable[EffectKind] | None = None) -> None:
-        import networkx as nx  # imported here: the warm (cached) scan never builds a graph
-
         self.project = project
         self.catalogs = catalogs
         self.kinds = list(kinds if kinds is not None else effect_kinds())
-        self.graph = nx.MultiDiGraph()
+        self.graph = Adjacency()
         self.direct: dict[FunctionRef, list[EffectSite]] = {}
         self._reach: dict[tuple[FunctionRef, str], dict[EffectSite, tuple[int, Edge | None]]] = {}
         self._nodes: dict[str, list[FunctionRef]] = {}  # per file, in function order
@@ -63,7 +62,7 @@ class CallGraph:
     # --- building --------------------------------------------------------------------
     def _add_file(self, facts: FileFacts) -> None:
         nodes = self._nodes[facts.path] = [FunctionRef(facts.path, fn.id) for fn in facts.functions]
-        self.graph.add_nodes_from(nodes)
+        self.graph.add_nodes(nodes)
         self._add_edges(facts)
 
     def _add_edges(self, facts: FileFacts) -> None:
@@ -99,7 +98,7 @@ class CallGraph:
                     self._edge(Edge(caller, ref, call.id, "reference", offloaded))
 
     def _edge(self, edge: Edge) -> None:
-        self.graph.add_edge(edge.caller, edge.callee, edge=edge)
+        self.graph.add_edge(edge)
 
     def _offloads(self, facts: FileFacts, call: Call) -> bool:
         from perfsense.scanner.effects import is_offload
@@ -145,13 +144,13 @@ class CallGraph:
         gone = [node for node in self._nodes.get(facts.path, []) if node not in keep]
         callers = {caller for node in gone for caller in self.graph.predecessors(node)}
         self._drop_nodes(gone)
-        self.graph.add_nodes_from(node for node in wanted if node not in self.graph)
+        self.graph.add_nodes(wanted)
         self._nodes[facts.path] = wanted
         return {node for node in callers if node in self.graph}
 
     def _drop_nodes(self, nodes: Iterable[FunctionRef]) -> None:
         nodes = list(nodes)
-        self.graph.remove_nodes_from(nodes)
+        self.graph.remove_nodes(nodes)
         for node in nodes:
             self.direct.pop(node, None)
             for kind in self.kinds:
@@ -160,7 +159,8 @@ class CallGraph:
     def _rebuild(self, facts: FileFacts) -> list[FunctionRef]:
         """Resolve the file's calls again: its out-edges and direct effects are rebuilt."""
         nodes = self._nodes.get(facts.path, [])
-        self.graph.remove_edges_from(list(self.graph.out_edges(nodes, keys=True)))
+        for node in nodes:
+            self.graph.clear_out_edges(node)
         for node in nodes:
             self.direct.pop(node, None)
         self._add_edges(facts)
@@ -168,7 +168,7 @@ class CallGraph:
 
     def _dependents(self, path: str, old: FileFacts | None, new: FileFacts | None) -> set[str]:
         """Files with an edge into `path`, or importing its module: their calls may resolve anew."""
-        found = {caller.path for caller, _callee in self.graph.in_edges(self._nodes.get(path, []))}
+        found = {edge.caller.path for node in self._nodes.get(path, []) for edge in self.graph.in_edges(node)}
         modules = {f.module for f in (old, new) if f is not None}
         for other, facts in self.project.files.items():
             if any(imp.module in modules or any(imp.module.startswith(m + ".") for m in modules)
@@ -197,10 +197,10 @@ class CallGraph:
                         affected.add(caller)
                         stack.append(caller)
         moved: set[FunctionRef] = set()  # functions whose reach changed
-        for nodes in _components(self.graph.succ, affected):
+        for nodes in _components(self.graph.successors, affected):
             nodes.sort()
             if changed is not None and not any(
-                    node in seeds or any(callee in moved for callee in self.graph.succ[node]) for node in nodes):
+                    node in seeds or any(callee in moved for callee in self.graph.successors(node)) for node in nodes):
                 continue  # nothing below changed: keeps its reach
             before = {node: self._sites(node) for node in nodes} if changed is not None else {}
             for kind in self.kinds:
@@ -275,22 +275,20 @@ class CallGraph:
         return steps
 
     def out_edges(self, ref: FunctionRef) -> list[Edge]:
-        # networkx's own adjacency dict (`_succ`, what its views wrap): the edge views cost
-        # ~10x more per call, and rules ask for thousands of call sites after every edit
-        succ = self.graph._succ.get(ref)
-        if not succ:
-            return []
-        return [data["edge"] for keyed in succ.values() for data in keyed.values()]
+        return self.graph.out_edges(ref)
+
+    def in_edges(self, ref: FunctionRef) -> list[Edge]:
+        return self.graph.in_edges(ref)
 
     def edges_at(self, ref: FunctionRef, call_id: int) -> list[Edge]:
         return [edge for edge in self.out_edges(ref) if edge.call == call_id]
 
     @property
     def size(self) -> tuple[int, int]:
-        return self.graph.number_of_nodes(), self.graph.number_of_edges()
+        return len(self.graph), self.graph.edge_count
 
 
-def _components(succ, nodes: set[FunctionRef]) -> list[list[FunctionRef]]:
+def _components(successors, nodes: set[FunctionRef]) -> list[list[FunctionRef]]:
     """Strongly connected components of the subgraph on `nodes`, callees first (iterative
     Tarjan: a component comes out after every component it reaches)."""
     index: dict[FunctionRef, int] = {}
@@ -304,7 +302,7 @@ def _components(succ, nodes: set[FunctionRef]) -> list[list[FunctionRef]]:
         index[root] = low[root] = len(index)
         stack.append(root)
         on_stack.add(root)
-        work = [(root, iter(succ[root]))]
+        work = [(root, iter(successors(root)))]
         while work:
             node, neighbours = work[-1]
             for nxt in neighbours:
@@ -314,7 +312,7 @@ def _components(succ, nodes: set[FunctionRef]) -> list[list[FunctionRef]]:
                     index[nxt] = low[nxt] = len(index)
                     stack.append(nxt)
                     on_stack.add(nxt)
-                    work.append((nxt, iter(succ[nxt])))
+                    work.append((nxt, iter(successors(nxt))))
                     break
                 if nxt in on_stack and index[nxt] < low[node]:
                     low[node] = index[nxt]

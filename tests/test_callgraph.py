@@ -104,7 +104,7 @@ def _snapshot(graph: CallGraph) -> dict:
             if reach:
                 out[(node, kind.name)] = sorted((s.path, s.call, s.label, d) for s, (d, _e) in reach.items())
     edges = sorted((e.caller.path, e.caller.id, e.callee.path, e.callee.id, e.call, e.how)
-                   for _a, _b, data in graph.graph.edges(data=True) for e in [data["edge"]])
+                   for node in graph.graph.nodes for e in graph.out_edges(node))
     return {"reach": out, "edges": edges}
 
 

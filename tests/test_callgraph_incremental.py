@@ -175,7 +175,7 @@ def test_components_come_callees_first_and_match_networkx():
         for _ in range(rng.randint(0, 90)):
             graph.add_edge(rng.choice(nodes), rng.choice(nodes))
         subset = set(rng.sample(nodes, 30))
-        found = _components(graph.succ, subset)
+        found = _components(lambda node: graph.succ[node], subset)
         expected = {frozenset(c) for c in nx.strongly_connected_components(graph.subgraph(subset))}
         assert {frozenset(c) for c in found} == expected
         position = {node: i for i, component in enumerate(found) for node in component}
@@ -207,3 +207,46 @@ def test_every_propagation_makes_a_new_reach_table():
     files = dict(BASE, **{"app/top.py": BASE["app/top.py"].replace("spin(3)", "spin(4)")})
     graph.replace_file(facts_of(files)["app/top.py"])
     assert graph._reach is not before
+
+
+def test_adjacency_matches_networkx_multidigraph_edge_for_edge_and_in_order():
+    """The call graph's plain-dict storage gives the edges networkx's MultiDiGraph gives,
+    in the same order, through additions, node removals and cleared out-edges."""
+    import random
+    from dataclasses import dataclass
+
+    import networkx as nx
+
+    from perfsense.scanner.adjacency import Adjacency
+
+    @dataclass(frozen=True)
+    class E:
+        caller: int
+        callee: int
+        n: int
+
+    rng = random.Random(11)
+    for _ in range(20):
+        mine, theirs = Adjacency(), nx.MultiDiGraph()
+        for step in range(300):
+            action = rng.random()
+            if action < 0.7:
+                edge = E(rng.randrange(25), rng.randrange(25), step)
+                mine.add_edge(edge)
+                theirs.add_edge(edge.caller, edge.callee, edge=edge)
+            elif action < 0.85:
+                nodes = rng.sample(range(25), 2)
+                mine.remove_nodes(nodes)
+                theirs.remove_nodes_from(nodes)
+            else:
+                node = rng.randrange(25)
+                mine.clear_out_edges(node)
+                if node in theirs:
+                    theirs.remove_edges_from(list(theirs.out_edges(node, keys=True)))
+            for node in range(25):
+                assert (node in mine) == (node in theirs)
+                if node in theirs:
+                    assert mine.out_edges(node) == [d["edge"] for _a, _b, d in theirs.out_edges(node, data=True)]
+                    assert mine.in_edges(node) == [d["edge"] for _a, _b, d in theirs.in_edges(node, data=True)]
+                    assert list(mine.predecessors(node)) == list(theirs.predecessors(node))
+            assert (len(mine), mine.edge_count) == (theirs.number_of_nodes(), theirs.number_of_edges())

@@ -20,8 +20,7 @@ def runs_on_event_loop(graph: CallGraph, ref: FunctionRef) -> bool:
             return True
         if fn.callback_of is None or fn.parent is None:
             return False
-        inline = [data["edge"] for _a, _b, data in graph.graph.in_edges(current, data=True)
-                  if data["edge"].how == "inline"]
+        inline = [edge for edge in graph.in_edges(current) if edge.how == "inline"]
         if any(edge.offloaded for edge in inline):
             return False
         current = FunctionRef(ref.path, fn.parent)

@@ -178,7 +178,6 @@ def _open_params(fn: Function) -> bool:
 
 
 def _repeated_callers(graph, ref: FunctionRef, reasons) -> Iterator[tuple[FunctionRef, int]]:
-    for caller, _callee, data in sorted(graph.graph.in_edges(ref, data=True),
-                                        key=lambda e: (e[0].path, e[2]["edge"].call)):
-        if caller in reasons and data["edge"].how == "call":
-            yield caller, data["edge"].call
+    for edge in sorted(graph.in_edges(ref), key=lambda e: (e.caller.path, e.call)):
+        if edge.caller in reasons and edge.how == "call":
+            yield edge.caller, edge.call

@@ -126,7 +126,7 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
 
 def _import_time_only(graph, ref: FunctionRef) -> bool:
     """Every project call of `ref` is in module-level code: a registry filled at import time."""
-    callers = [caller for caller, _callee in graph.graph.in_edges(ref)]
+    callers = [edge.caller for edge in graph.in_edges(ref)]
     return bool(callers) and all(caller.id == MODULE_FUNCTION for caller in callers)
 
 

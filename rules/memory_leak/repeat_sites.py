@@ -73,8 +73,8 @@ def report_places(graph: CallGraph, path: str, acq: Acquisition) -> Iterator[Rep
             return
     if _exported(facts, top) and top_ref in reasons:
         found = False
-        for caller, _callee, data in graph.graph.in_edges(top_ref, data=True):
-            edge = data["edge"]
+        for edge in graph.in_edges(top_ref):
+            caller = edge.caller
             if edge.how == "inline" or caller not in reasons and not _in_loop(project.files[caller.path],
                                                                             edge.call):
                 continue
