@@ -33,13 +33,12 @@ def _short(deco: Value) -> str:
     return text.removeprefix("functools.")
 
 
-def cleared_names(project) -> set[str]:
-    """Names `f` of every `f.cache_clear()` / `self.f.cache_clear()` in the project."""
-    out: set[str] = set()
-    for facts in project.files.values():
-        if facts.language == "python":
-            out.update(project.per_file("memory-leak:cleared", facts, _cleared_in))
-    return out
+def cleared_names(project) -> frozenset[str]:
+    """Names `f` of every `f.cache_clear()` / `self.f.cache_clear()` in the project (once
+    per project version for both rules; each file's part kept until that file changes)."""
+    return project.derived("memory-leak:cleared", lambda p: frozenset().union(
+        *(p.per_file("memory-leak:cleared", facts, _cleared_in)
+          for facts in p.files.values() if facts.language == "python")))
 
 
 def _cleared_in(facts) -> frozenset[str]:

@@ -113,7 +113,7 @@ def site_query(project: Project, facts: FileFacts, call: Call, catalogs: Catalog
     outcome = analysis.call(facts, call)
     for event in outcome.events:
         if not event.lazy and event.index == outcome.steps - 1:
-            return Query(event, code(call_text(facts, call) or call.callee.text) + ("(…)" if call.args else "()"))
+            return Query(event, code(call_text(facts, call)) + ("(…)" if call.args else "()"))
     return None
 
 

@@ -78,10 +78,12 @@ class LazyRelationInLoop(ProjectRule):
                 continue
             seen: set[tuple] = set()
             sites = self._sites(facts)
-            for func, loop, value, called, span, text, exit_kind, awaited in sites:
+            for func, loop, value, called, span, text, exit_kind, awaited, call in sites:
                 loops = repeating_loops(facts, func, loop, exit_kind)
                 if not loops:
                     continue
+                if call is not None:
+                    text = call_text(facts, call)  # (only for sites that repeat: it is for messages)
                 if called:
                     outcome = analysis.value_called(facts, func, value, awaited)
                 else:
@@ -98,21 +100,21 @@ class LazyRelationInLoop(ProjectRule):
                                              loops[0], context, seen)
 
     def _sites(self, facts: FileFacts) -> list[tuple]:
-        """(func, loop, value, called, span, text, exit, awaited) of reads and calls in loops."""
+        """(func, loop, value, called, span, text, exit, awaited, call) of reads and calls in
+        loops; a called site's text is left to the caller (`call`), which needs it rarely."""
         out: list[tuple] = []
         coll = collected(facts)
         for read in coll.reads:
             if read.loop is not None:
-                out.append((read.func, read.loop, read.value, False, read.span, read.text, read.exit, False))
+                out.append((read.func, read.loop, read.value, False, read.span, read.text, read.exit, False, None))
         for call in facts.calls:
-            text = call_text(facts, call)
             if call.callee.root == "str" and not call.callee.steps and call.args and call.args[0].value:
                 value = call.args[0].value.extend(Step("__str__"))
                 out.append((call.func, call.loop, value, False, call.span, f"str({call.args[0].text})",
-                            call_exit(facts, call), False))
+                            call_exit(facts, call), False, None))
                 continue
-            out.append((call.func, call.loop, call.callee, True, call.span, text, call_exit(facts, call),
-                        call.awaited or call.returned))
+            out.append((call.func, call.loop, call.callee, True, call.span, "", call_exit(facts, call),
+                        call.awaited or call.returned, call))
         return sorted(out, key=lambda site: (site[4].start, not site[3]))
 
     def _finding(self, analysis: Analysis, path: str, span: Span, text: str, called: bool, event: Event,
