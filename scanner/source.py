@@ -130,6 +130,18 @@ class SourceFile:
         column = len(segment) if segment.isascii() else len(segment.decode("utf-8", "replace"))
         return Position(line, column)
 
+    def offset(self, position: Position) -> int:
+        """0-based line and code-point column -> byte offset in `data` (inverse of `position`)."""
+        if position.line >= len(self.line_starts):
+            return len(self.data)
+        start = self.line_starts[position.line]
+        if self.simple:
+            return start + position.column
+        raw = self.data[start:start + position.column * 4]
+        if raw[:position.column].isascii():
+            return start + position.column
+        return start + len(raw.decode("utf-8", "replace")[:position.column].encode("utf-8", "surrogatepass"))
+
     def span(self, start_byte: int, end_byte: int) -> Span:
         return Span(self.position(start_byte), self.position(end_byte))
 

@@ -1,6 +1,8 @@
 """Syntax errors the node API cannot see: a hidden MISSING token must still be located."""
 from __future__ import annotations
 
+import pytest
+
 from perfsense.scanner.engine.worker import Settings, analyse_source
 from perfsense.scanner.model import SkipReason
 from perfsense.scanner.parse import error_lines, parse
@@ -84,3 +86,14 @@ def test_parse_deadline_stops_the_parser(monkeypatch) -> None:
     monkeypatch.setattr(parsing, "time", types.SimpleNamespace(monotonic=lambda: next(clock)))
     with pytest.raises(ParseTimeout):
         parse(b"x = (" * 5_000, "python", 1.0)
+
+
+@pytest.mark.parametrize("text", ["a = 1\nb = 'x'\n", "s = '𝄞é'; t = 1\n\nu = 'ü'\n", "x = 1\r\ny = 2\rz = 3\n"])
+def test_byte_offsets_and_positions_are_inverse(text: str):
+    """`SourceFile.offset` turns a (line, code-point column) back into the byte offset
+    `position` came from, for ASCII, non-ASCII and mixed line endings."""
+    source = SourceFile("m.py", text, "python")
+    for offset in range(len(source.data) + 1):
+        if offset < len(source.data) and (source.data[offset] & 0xC0) == 0x80:
+            continue  # inside a UTF-8 sequence: not a character boundary
+        assert source.offset(source.position(offset)) == offset

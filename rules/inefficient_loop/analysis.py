@@ -91,7 +91,7 @@ def _nodes_of(scope: Scope, types: frozenset[str]) -> list:
     for call in scope.ctx.facts.calls:
         if wanted is not None and call.name not in wanted:
             continue
-        node = scope.ctx.root.descendant_for_byte_range(_byte(source, call.span.start), _byte(source, call.span.end))
+        node = scope.ctx.root.descendant_for_byte_range(source.offset(call.span.start), source.offset(call.span.end))
         if node is None or node.type not in CALLS:
             continue
         found.setdefault(node.id, node)
@@ -99,15 +99,6 @@ def _nodes_of(scope: Scope, types: frozenset[str]) -> list:
         if scope.py and call.name == "sorted" and parent is not None and parent.type == "subscript":
             found.setdefault(parent.id, parent)
     return sorted(found.values(), key=lambda n: (n.start_byte, -n.end_byte))
-
-
-def _byte(source, position) -> int:
-    """Byte offset of a (line, code-point column) position."""
-    start = source.line_starts[position.line] if position.line < len(source.line_starts) else len(source.data)
-    raw = source.data[start:start + position.column * 4]
-    if raw[:position.column].isascii():
-        return start + position.column
-    return start + len(raw.decode("utf-8", "replace")[:position.column].encode("utf-8", "surrogatepass"))
 
 
 def context_name(ctx_facts, span) -> str:

@@ -123,28 +123,17 @@ class Calls:
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self.by_span: dict[tuple[int, int, int, int], Call] = {}
+        self.by_span: dict[Span, Call] = {}
         for call in scope.ctx.facts.calls:
-            key = (call.span.start.line, call.span.start.column, call.span.end.line, call.span.end.column)
-            self.by_span.setdefault(key, call)
+            self.by_span.setdefault(call.span, call)
         self._memo: dict[int, Call | None] = {}
         self._texts: dict[int, str] = {}
 
     def fact(self, node: ts.Node) -> Call | None:
         found = self._memo.get(node.id, False)
-        if found is False:
-            (row, col), (end_row, end_col) = node.start_point, node.end_point
-            key = (row, self._column(row, col), end_row, self._column(end_row, end_col))
-            found = self._memo[node.id] = self.by_span.get(key)
+        if found is False:  # the node's span as the facts were given theirs
+            found = self._memo[node.id] = self.by_span.get(self.scope.ctx.source.node_span(node))
         return found
-
-    def _column(self, row: int, byte_column: int) -> int:
-        source = self.scope.ctx.source
-        if row >= len(source.line_starts):
-            return byte_column
-        start = source.line_starts[row]
-        segment = source.data[start:start + byte_column]
-        return byte_column if segment.isascii() else len(segment.decode("utf-8", "replace"))
 
     def callee(self, node: ts.Node) -> str:
         """The resolved callee text of a call node (`re.compile`, `pandas.concat`), or ''."""

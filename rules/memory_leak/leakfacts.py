@@ -14,7 +14,7 @@ from perfsense.rules.memory_leak.collect_resources import (
 from perfsense.rules.memory_leak.records import LeakFacts
 from perfsense.rules.memory_leak.release_index import build_release_index
 from perfsense.rules.memory_leak.syntax import syntax_for, use_source
-from perfsense.rules.memory_leak.tree_index import FileIndex, byte_at
+from perfsense.rules.memory_leak.tree_index import FileIndex
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.model import FileFacts
 
@@ -57,7 +57,7 @@ def _components(ctx: FileContext, index: FileIndex) -> frozenset[int]:
     if not named:
         return frozenset()
     source = ctx.source
-    ranges = sorted((byte_at(source, span.start), byte_at(source, span.end)) for span in named)
+    ranges = sorted((source.offset(span.start), source.offset(span.end)) for span in named)
     owners = index.jsx_owner_spans(ranges)
     return frozenset(named[s] for s in owners if s in named)
 

@@ -13,9 +13,8 @@ import tree_sitter as ts
 
 from perfsense.rules.memory_leak.syntax import Syntax
 from perfsense.scanner.engine.rule import FileContext
-from perfsense.scanner.model import Position, Span
+from perfsense.scanner.model import Span
 from perfsense.scanner.parse import query
-from perfsense.scanner.source import SourceFile
 
 JSX = frozenset({"jsx_element", "jsx_self_closing_element", "jsx_fragment"})
 IDENTIFIERS = {"python": frozenset({"identifier"}),
@@ -52,19 +51,6 @@ _LEGACY_QUERIES = {
 _words: dict[str, re.Pattern[bytes]] = {}
 
 
-def byte_at(source: SourceFile, pos: Position) -> int:
-    """Byte offset of a (line, code-point column) position."""
-    if pos.line >= len(source.line_starts):
-        return len(source.data)
-    start = source.line_starts[pos.line]
-    if source.simple:
-        return start + pos.column
-    raw = source.data[start:start + pos.column * 4]
-    if raw[:pos.column].isascii():
-        return start + pos.column
-    return start + len(raw.decode("utf-8", "replace")[:pos.column].encode("utf-8", "surrogatepass"))
-
-
 def _word(name: str) -> re.Pattern[bytes]:
     found = _words.get(name)
     if found is None:
@@ -94,7 +80,7 @@ class FileIndex:
     # --- by range ------------------------------------------------------------------
     def node_at(self, span: Span, types: frozenset[str]) -> ts.Node | None:
         """The innermost node of one of `types` covering exactly `span`."""
-        start, end = byte_at(self.source, span.start), byte_at(self.source, span.end)
+        start, end = self.source.offset(span.start), self.source.offset(span.end)
         node: ts.Node | None = self.root.descendant_for_byte_range(start, end)
         while node is not None and node.start_byte == start and node.end_byte == end:
             if node.type in types:
