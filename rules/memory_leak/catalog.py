@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from perfsense.scanner.catalog import Catalogs
-from perfsense.scanner.facts.model import Call
+from perfsense.scanner.facts.model import Call, last_name
 from perfsense.scanner.patterns import PatternSet
 
 
@@ -111,7 +111,7 @@ def _acquiring(catalogs: Catalogs) -> dict[str, frozenset[str] | None]:
             if any(c in p for p in patterns for c in "*()[]"):
                 names = None
                 break
-            names.update(p.rsplit(".", 1)[-1].rsplit(":", 1)[-1] for p in patterns)
+            names.update(last_name(p) for p in patterns)
             names.update(res.methods)
         out[family] = frozenset(names) if names is not None else None
     return out

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from perfsense.rules.n_plus_one.catalog import Orm, family_of, orm
 from perfsense.scanner.catalog import Catalogs
-from perfsense.scanner.facts.model import Call, FileFacts, Value
+from perfsense.scanner.facts.model import Call, FileFacts, Value, last_name
 from perfsense.scanner.project import Project
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
@@ -67,7 +67,7 @@ def called_name(callee: Value) -> str | None:
     if steps:
         last = steps[-1]
         return None if last.call or last.index else last.name
-    return _last(callee.root)
+    return last_name(callee.root)
 
 
 def might_query(facts: FileFacts, call: Call, names: QueryNames, aliases: frozenset[str] | None = None) -> bool:
@@ -156,9 +156,9 @@ def _alias_edges(facts: FileFacts) -> tuple[tuple[str, str], ...]:
                 edge(name, called_name(value))
     for export in facts.exports:
         if export.local:
-            edge(export.name, _last(export.local))
+            edge(export.name, last_name(export.local))
         if export.source is not None:
-            edge(export.name, _last(export.source_name or export.name))
+            edge(export.name, last_name(export.source_name or export.name))
     return tuple(out)
 
 
@@ -170,11 +170,7 @@ def _imported_name(python: bool, module: str, name: str | None) -> str:
         return name or "*"
     else:
         text = module if name in (None, "*", "default") else f"{module}.{name}"
-    return _last(text)
-
-
-def _last(root: str) -> str:
-    return root.rpartition(".")[2].rpartition(":")[2]
+    return last_name(text)
 
 
 def project_aliases(project: Project, catalogs: Catalogs) -> frozenset[str]:

@@ -137,7 +137,7 @@ class Call(NamedTuple):
         for step in reversed(self.callee.steps):
             if step.name and not step.index:
                 return step.name
-        return self.callee.root.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
+        return last_name(self.callee.root)
 
 
 class Binding(NamedTuple):
@@ -218,3 +218,9 @@ class FileFacts:
             chain.append(loop)
             loop_id = loop.parent
         return chain
+
+
+def last_name(dotted: str) -> str:
+    """The last name of a dotted root or module id: `get` of `requests.get`, `query` of
+    `./db:query`."""
+    return dotted.rpartition(".")[2].rpartition(":")[2]
