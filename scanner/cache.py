@@ -69,6 +69,11 @@ class Cache:
         return self.directory / key[:2] / key
 
     def get(self, key: str) -> Any:
+        payload = self.get_payload(key)
+        return None if payload is None else unpickle(payload)
+
+    def get_payload(self, key: str) -> bytes | None:
+        """The pickled entry, once its signature checks out (None: absent or not ours)."""
         if self.directory is None or self.secret is None:
             return None
         try:
@@ -78,15 +83,16 @@ class Cache:
         mac, payload = blob[:DIGEST], blob[DIGEST:]
         if not hmac.compare_digest(mac, hmac.new(self.secret, payload, hashlib.sha256).digest()):
             return None
-        try:
-            return pickle.loads(payload)  # signed by this user's secret: written by perfsense
-        except Exception:  # noqa: BLE001 - a stale entry from another version
-            return None
+        return payload
 
     def put(self, key: str, value: Any) -> None:
+        self.put_payload(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def put_payload(self, key: str, payload: bytes) -> None:
+        """Store an entry already pickled (the scan's workers pickle each result once: for
+        the cache and for the trip back to the scanning process)."""
         if self.directory is None or self.secret is None:
             return
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         blob = hmac.new(self.secret, payload, hashlib.sha256).digest() + payload
         path = self._path(key)
         try:
@@ -98,6 +104,15 @@ class Cache:
             _gitignore(self.directory.parent)
         except OSError as exc:
             log.debug("cache write failed: %s", exc)
+
+
+def unpickle(payload: bytes) -> Any:
+    """The value of a trusted pickle: a cache entry whose signature checked out, or what a
+    scan's own worker process pickled. None if it does not load (a stale entry)."""
+    try:
+        return pickle.loads(payload)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _gitignore(directory: Path) -> None:

@@ -6,6 +6,7 @@ trips a rule bug becomes a reported skip, and every other file is still analysed
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
 import logging
 import multiprocessing as mp
 import os
@@ -13,7 +14,8 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +28,7 @@ from perfsense.scanner.discovery import FileTask
 from perfsense.scanner.engine.finalize import active_rules, finalize
 from perfsense.scanner.engine.project_stage import project_budget, run_project_rules
 from perfsense.scanner.engine.registry import rule_classes
-from perfsense.scanner.engine.worker import FileResult, Settings, analyse_file
+from perfsense.scanner.engine.worker import FileResult, Settings, analyse_file, analyse_file_pickled, unpickle_result
 from perfsense.scanner.model import Finding, ScanResult, Skip, SkipReason
 from perfsense.scanner.reading import ReadError, read_capped
 from perfsense.scanner.source import DecodeError, SourceFile, decode, language_of
@@ -106,6 +108,29 @@ def _init_worker(clock: Any, where: Any, parent: int) -> None:
 def _init_isolated(parent: int) -> None:
     limit_memory()
     die_with_parent(parent)
+    # A forked worker inherits the scan's collector state (paused, see `paused_gc`) and its
+    # heap: collect this process's own garbage, but never walk the inherited objects.
+    gc.freeze()
+    gc.enable()
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Run a scan without the cyclic garbage collector.
+
+    The scanning process receives millions of long-lived fact objects and builds the call
+    graph from them; each full collection walks all of them again, which took a third of
+    a cold scan of Django (unpickling the workers' results: 8.8 s with the collector, 1.2 s
+    without). The scan makes little cyclic garbage (reference counting frees the rest), so
+    the collector is paused for the scan and resumed after it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def die_with_parent(parent: int) -> None:
@@ -170,14 +195,14 @@ def limit_memory(extra: int = WORKER_MEMORY) -> None:
         pass
 
 
-def _chunk_worker(index: int, tasks: Sequence[FileTask], settings: Settings) -> list[FileResult]:
+def _chunk_worker(index: int, tasks: Sequence[FileTask], settings: Settings) -> list[bytes]:
     out = []
     state = _progress_state
     for position, task in enumerate(tasks):
         if state is not None:
             state[1][index] = position
             state[0][index] = time.monotonic()
-        out.append(analyse_file(task, settings))
+        out.append(analyse_file_pickled(task, settings))
     if state is not None:
         state[0][index] = -1.0
     return out
@@ -206,8 +231,12 @@ def _round(chunks: list[list[FileTask]], settings: Settings, jobs: int, results:
             for future in done:
                 index = pending.pop(future)
                 try:
-                    for result in future.result():
-                        results[result.path] = result
+                    for task, payload in zip(chunks[index], future.result()):
+                        result = unpickle_result(payload)
+                        if result is None:
+                            suspects.append(task)  # re-run alone, past the cache
+                        else:
+                            results[result.path] = result
                 except BrokenProcessPool:  # a worker died: find its file below
                     failed.add(index)
                     stop = True

@@ -18,6 +18,7 @@ from perfsense.scanner.engine.runner import (
     Progress,
     ScanOptions,
     finish,
+    paused_gc,
     project_cache,
     run_files,
     settings_for,
@@ -80,8 +81,9 @@ def analyse(request: ScanRequest) -> ScanResult:
         cached = cache.get(key)
         if isinstance(cached, ScanResult):
             return cached
-    results = run_files(tasks, settings, options.jobs, options.progress)
-    result = finish(root, tasks, results, skips, config, options, settings)
+    with paused_gc():
+        results = run_files(tasks, settings, options.jobs, options.progress)
+        result = finish(root, tasks, results, skips, config, options, settings)
     if key:
         cache.put(key, result)
     return result

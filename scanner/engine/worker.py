@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import re
 import signal
 import threading
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from perfsense.scanner.buildid import build_id
-from perfsense.scanner.cache import Cache
+from perfsense.scanner.cache import Cache, unpickle
 from perfsense.scanner.catalog import Catalogs, extensions_fingerprint
 from perfsense.scanner.engine.registry import rule_classes
 from perfsense.scanner.engine.rule import FileContext, FileRule
@@ -90,21 +91,55 @@ def _cache(settings: Settings) -> Cache:
 
 def analyse_file(task: FileTask, settings: Settings) -> FileResult:
     """Analyse one file on disk; never raises for a bad file."""
+    result, key = _analyse_task(task, settings)
+    if isinstance(result, bytes):  # from the cache
+        loaded = unpickle_result(result)
+        if loaded is not None:
+            return loaded
+        result, key = _analyse_task(task, settings, lookup=False)  # a damaged entry: replace it
+    assert isinstance(result, FileResult)
+    if _cacheable(key, result):
+        _cache(settings).put(key, result)
+    return result
+
+
+def analyse_file_pickled(task: FileTask, settings: Settings) -> bytes:
+    """`analyse_file`, pickled: what a worker sends back to the scanning process. A cached
+    result is passed on without unpickling it here, a fresh one is pickled once, for the
+    cache and for the trip back."""
+    result, key = _analyse_task(task, settings)
+    if isinstance(result, bytes):
+        return result
+    payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    if _cacheable(key, result):
+        _cache(settings).put_payload(key, payload)
+    return payload
+
+
+def unpickle_result(payload: bytes) -> FileResult | None:
+    """A result from `analyse_file_pickled`; None if it is not one (a damaged cache entry)."""
+    result = unpickle(payload)
+    return result if isinstance(result, FileResult) else None
+
+
+def _cacheable(key: str, result: FileResult) -> bool:
+    return bool(key) and not any(s.reason in (SkipReason.TIMEOUT, SkipReason.OUT_OF_MEMORY) for s in result.skips)
+
+
+def _analyse_task(task: FileTask, settings: Settings, lookup: bool = True) -> tuple[FileResult | bytes, str]:
+    """(a fresh result, or the pickled cache entry; the cache key, '' without a cache)."""
     try:
         raw = read_capped(task.path, settings.max_file_size)
     except ReadError as exc:
-        return FileResult(path=task.rel, skips=(Skip(path=task.rel, reason=exc.reason, detail=exc.detail),))
+        return FileResult(path=task.rel, skips=(Skip(path=task.rel, reason=exc.reason, detail=exc.detail),)), ""
     digest = hashlib.sha256(raw).hexdigest()
     cache = _cache(settings)
     key = cache.key(task.rel, task.module, str(task.is_package), digest) if cache.enabled else ""
-    if key:
-        cached = cache.get(key)
-        if isinstance(cached, FileResult):
-            return cached
-    result = analyse_bytes(raw, task.rel, task.language, task.module, task.is_package, settings, digest)
-    if key and not any(s.reason in (SkipReason.TIMEOUT, SkipReason.OUT_OF_MEMORY) for s in result.skips):
-        cache.put(key, result)
-    return result
+    if key and lookup:
+        payload = cache.get_payload(key)
+        if payload is not None:
+            return payload, key
+    return analyse_bytes(raw, task.rel, task.language, task.module, task.is_package, settings, digest), key
 
 
 def analyse_bytes(raw: bytes, rel: str, language: str, module: str, is_package: bool,
