@@ -25,7 +25,7 @@ from perfsense.scanner.engine.finalize import active_rules, finalize
 from perfsense.scanner.engine.project_stage import run_project_rules
 from perfsense.scanner.engine.registry import categories, rule_classes
 from perfsense.scanner.engine.rule import ProjectContext
-from perfsense.scanner.engine.runner import ScanOptions, run_files, settings_for
+from perfsense.scanner.engine.runner import ScanOptions, paused_gc, run_files, settings_for
 from perfsense.scanner.engine.worker import FileResult, analyse_file, analyse_source
 from perfsense.scanner.facts.model import FileFacts
 from perfsense.scanner.model import Finding, Skip, SkipReason
@@ -158,20 +158,21 @@ class Index:
                                 max_file_size=self.settings.max_file_size)
         results: list[FileResult] = []
         progress(0, len(tasks))
-        for start in range(0, len(tasks), BATCH):
+        with paused_gc():  # millions of long-lived objects arrive: see the README's design notes
+            for start in range(0, len(tasks), BATCH):
+                if cancelled():
+                    raise Cancelled()
+                results.extend(run_files(tasks[start:start + BATCH], self.settings, jobs))
+                progress(len(results), len(tasks))
+            buffers = dict(self.buffers)  # dict copies are atomic: the analysis thread may add meanwhile
+            facts = {r.path: r.facts for r in results if r.facts is not None}
+            for rel, analysed in buffers.items():
+                if analysed.result.facts is not None:
+                    facts[rel] = analysed.result.facts
             if cancelled():
                 raise Cancelled()
-            results.extend(run_files(tasks[start:start + BATCH], self.settings, jobs))
-            progress(len(results), len(tasks))
-        buffers = dict(self.buffers)  # dict copies are atomic: the analysis thread may add meanwhile
-        facts = {r.path: r.facts for r in results if r.facts is not None}
-        for rel, analysed in buffers.items():
-            if analysed.result.facts is not None:
-                facts[rel] = analysed.result.facts
-        if cancelled():
-            raise Cancelled()
-        project = Project(facts, self.root)
-        graph = CallGraph(project, self.catalogs)
+            project = Project(facts, self.root)
+            graph = CallGraph(project, self.catalogs)
         return Build(tasks={t.rel: t for t in tasks}, disk={r.path: r for r in results}, project=project,
                      graph=graph, buffers=buffers, skips=skips)
 
