@@ -51,16 +51,46 @@ class Position(NamedTuple):
     column: int  # 0-based, Unicode code points
 
 
-class Span(NamedTuple):
-    start: Position
-    end: Position
+class Span(tuple):
+    """From `start` to `end`, stored flat as (start line, start column, end line, end
+    column): one object instead of three. Facts hold about 400,000 spans for Django; the
+    flat form saves the 800,000 Position objects (44 MB), and a span pickles and unpickles
+    with one call instead of three. Orders and compares like (start, end)."""
+
+    __slots__ = ()
+
+    def __new__(cls, start: Position, end: Position) -> Span:
+        return _new(cls, (start[0], start[1], end[0], end[1]))
+
+    @property
+    def start(self) -> Position:
+        return _new(Position, (self[0], self[1]))
+
+    @property
+    def end(self) -> Position:
+        return _new(Position, (self[2], self[3]))
 
     @property
     def line(self) -> int:
-        return self.start.line
+        return self[0]
 
     def contains(self, other: Span) -> bool:
-        return self.start <= other.start and other.end <= self.end
+        return self[:2] <= other[:2] and other[2:] <= self[2:]
+
+    def __reduce__(self) -> tuple:
+        return _new, (Span, tuple(self))  # unpickled by tuple.__new__ alone, in C
+
+    def __repr__(self) -> str:
+        return f"Span({self.start!r}, {self.end!r})"
+
+
+_new = tuple.__new__
+
+
+def flat_span(start_line: int, start_column: int, end_line: int, end_column: int) -> Span:
+    """`Span(Position(start_line, start_column), Position(end_line, end_column))`, without
+    making the two positions."""
+    return _new(Span, (start_line, start_column, end_line, end_column))
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -10,7 +10,7 @@ import codecs
 import re
 from dataclasses import dataclass, field
 
-from perfsense.scanner.model import Position, SkipReason, Span
+from perfsense.scanner.model import Position, SkipReason, Span, flat_span
 
 LANGUAGE_BY_SUFFIX = {
     ".py": "python",
@@ -149,7 +149,7 @@ class SourceFile:
         """Span of a tree-sitter node (fast when the parser's points are already right)."""
         if self.simple:
             (line, col), (end_line, end_col) = node.start_point, node.end_point  # type: ignore[attr-defined]
-            return Span(Position(line, col), Position(end_line, end_col))
+            return flat_span(line, col, end_line, end_col)
         return self.span(node.start_byte, node.end_byte)  # type: ignore[attr-defined]
 
     def line_text(self, line: int) -> str:

@@ -90,10 +90,10 @@ class SiteCollector:
 
     def scan_sites(self, scans: list[Scan]) -> list[ScanSite]:
         sites = []
-        functions = {(f.span.start, f.span.end): f for f in self.sc.ctx.facts.functions}
+        functions = {f.span: f for f in self.sc.ctx.facts.functions}
         for scan in scans:
             span = self.sc.ctx.span(scan.function)
-            fn = functions.get((span.start, span.end))
+            fn = functions.get(span)
             if fn is not None and scan.param in fn.params:
                 sites.append(ScanSite(fn.id, fn.params.index(scan.param), scan.param, scan.test,
                                       self.sc.ctx.span(scan.loop)))

@@ -63,11 +63,11 @@ class _Collector:
         self.ctx = ctx
         self.facts: FileFacts = ctx.facts
         self.lang = PY if ctx.language == "python" else JS
-        self.functions = {(f.span.start, f.span.end): f.id for f in self.facts.functions}
-        self.loops: dict[tuple, list[int]] = {}
+        self.functions = {f.span: f.id for f in self.facts.functions}
+        self.loops: dict[Span, list[int]] = {}
         for loop in self.facts.loops:
-            self.loops.setdefault((loop.span.start, loop.span.end), []).append(loop.id)
-        self.calls = {(c.span.start, c.span.end): c.id for c in self.facts.calls}
+            self.loops.setdefault(loop.span, []).append(loop.id)
+        self.calls = {c.span: c.id for c in self.facts.calls}
         self.methods = {f.id for f in self.facts.functions if f.class_name is not None}
         self.reads: list[Read] = []
         self.exits: list[tuple[int, str]] = []
@@ -87,9 +87,8 @@ class _Collector:
         return Collected(tuple(self.reads[:MAX_READS]), dict(self.exits), dict(self.texts),
                          dict(self.arguments))
 
-    def _key(self, node: ts.Node) -> tuple:
-        span = self.ctx.source.node_span(node)
-        return span.start, span.end
+    def _key(self, node: ts.Node) -> Span:
+        return self.ctx.source.node_span(node)
 
     def _where(self, node: ts.Node) -> tuple[int, int | None]:
         """(Function.id, innermost Loop.id) of the code at `node`, walking up the tree."""
@@ -148,7 +147,7 @@ class _Collector:
         return not (parent.type in ASSIGN_TYPES and parent.child_by_field_name("left") == node)
 
     # --- calls ---------------------------------------------------------------------------
-    def _call(self, node: ts.Node, key: tuple) -> None:
+    def _call(self, node: ts.Node, key: Span) -> None:
         call_id = self.calls.get(key)
         if call_id is None:
             return

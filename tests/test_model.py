@@ -1,0 +1,40 @@
+"""Span is stored flat but behaves as the pair (start, end) everywhere."""
+from __future__ import annotations
+
+import itertools
+import pickle
+
+from perfsense.scanner.model import Position, Span, flat_span
+
+
+def _spans() -> list[Span]:
+    points = [Position(line, column) for line in (0, 1, 300) for column in (0, 2, 70000)]
+    return [Span(a, b) for a, b in itertools.product(points, points) if a <= b]
+
+
+def test_a_span_reads_as_start_and_end() -> None:
+    span = Span(Position(3, 4), Position(5, 6))
+    assert span.start == Position(3, 4) and span.end == Position(5, 6)
+    assert span.start.line == 3 and span.end.column == 6 and span.line == 3
+    assert isinstance(span.start, Position)
+    assert flat_span(3, 4, 5, 6) == span and type(flat_span(3, 4, 5, 6)) is Span
+    assert repr(span) == "Span(Position(line=3, column=4), Position(line=5, column=6))"
+
+
+def test_spans_order_compare_and_hash_like_the_pair_of_positions() -> None:
+    spans = _spans()
+    assert sorted(spans) == sorted(spans, key=lambda s: (s.start, s.end))
+    for a, b in itertools.product(spans, spans):
+        assert (a == b) == ((a.start, a.end) == (b.start, b.end))
+        assert (a < b) == ((a.start, a.end) < (b.start, b.end))
+        assert a.contains(b) == (a.start <= b.start and b.end <= a.end)
+    assert len(set(spans)) == len(spans)
+
+
+def test_a_span_survives_pickle_as_a_span() -> None:
+    spans = _spans()
+    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        back = pickle.loads(pickle.dumps(spans, protocol=protocol))
+        assert back == spans
+        assert all(type(s) is Span for s in back)
+        assert back[0].end == spans[0].end
