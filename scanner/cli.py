@@ -208,5 +208,28 @@ def _explain(rule_id: str) -> int:
     return EXIT_CLEAN
 
 
+def run() -> None:
+    """The console script: `main`, then leave without tearing the interpreter down.
+
+    A scan of a large project ends with millions of fact objects in memory, and freeing
+    them one by one at exit (after a last full garbage collection) took 6 s after a cold
+    scan of Django that took 17 s. Output is flushed first; no worker process is left (the
+    pools are shut down, and workers end with their parent anyway).
+    """
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse: --help and --version (0), usage errors (2)
+        code = EXIT_CLEAN if exc.code is None else exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except ValueError:  # closed on purpose (the language server's channel)
+            pass
+        except OSError:  # a broken pipe: the output is lost
+            code = EXIT_ERROR
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -1,10 +1,16 @@
-"""The per-file cache as the scan uses it: results travel from the workers pickled once,
-a damaged entry is replaced, and the scan runs with the cyclic collector paused."""
+"""The scanning process: results travel from the workers pickled once (through the cache),
+a damaged entry is replaced, the scan runs with the cyclic collector paused, and nothing
+of a scan's project outlives it."""
 from __future__ import annotations
 
 import gc
+import json
+import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -14,6 +20,7 @@ from perfsense.scanner.engine.rule import ProjectContext, ProjectRule
 from perfsense.scanner.engine.runner import run_files
 from perfsense.scanner.engine.worker import FileResult, Settings, _cache, analyse_file
 from perfsense.scanner.model import Category
+from perfsense.scanner.project import Project
 from tests.helpers import scan_tree, write_tree
 
 FILES = {
@@ -74,7 +81,7 @@ class _RecordsCollector(ProjectRule):
     id = "test-records-collector"
     category = Category.INEFFICIENT_LOOP
     languages = ("python",)
-    seen: list[bool] = []
+    seen: ClassVar[list[bool]] = []
 
     def check_project(self, ctx: ProjectContext):
         self.seen.append(gc.isenabled())
@@ -89,3 +96,50 @@ def test_the_scan_pauses_the_cyclic_collector_and_resumes_it(tmp_path: Path) -> 
     assert _found(result) == EXPECTED
     assert _RecordsCollector.seen == [False]
     assert gc.isenabled()
+
+
+def _projects() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, Project))
+
+
+def test_a_scan_leaves_no_project_behind(tmp_path: Path) -> None:
+    """Module-level memo tables must not keep a project (and every file's facts) alive: the
+    language server makes a new project on each rebuild of its index."""
+    files = {**FILES, "web/package.json": '{"dependencies": {"react": "18", "lodash": "4"}}',
+             "web/src/App.jsx": "import _ from 'lodash';\nexport const App = () => <div>{_.uniq([1])}</div>;\n"}
+    root = write_tree(tmp_path, files)
+    before = _projects()
+    for _ in range(2):
+        result = scan_tree(root, jobs=2)
+        assert ("whole-library-import", "web/src/App.jsx", 1) in _found(result)
+    assert _projects() <= before
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as usual
+    return subprocess.run([sys.executable, "-m", "perfsense.scanner.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, check=False, env=env)
+
+
+def test_the_command_exits_without_teardown_but_with_all_its_output(tmp_path: Path) -> None:
+    """`run` leaves with os._exit after flushing: a piped report arrives whole (it is larger
+    than a pipe buffer here) and the exit codes are main's."""
+    files = dict(FILES)
+    for index in range(150):
+        files[f"app/m{index:03}.py"] = f"import time\n\n\nasync def job{index}():\n    time.sleep(1)\n"
+    root = write_tree(tmp_path, files)
+    result = _cli("scan", "--no-cache", "--format", "json", ".", cwd=root)
+    assert result.returncode == 1, result.stderr
+    assert len(result.stdout) > 65536
+    report = json.loads(result.stdout)
+    assert report["summary"]["findings"] == 152
+    assert {(f["rule"], f["path"], f["line"]) for f in report["findings"]} >= EXPECTED
+    rules = _cli("rules", "--format", "json", cwd=root)
+    assert rules.returncode == 0
+    assert "blocking-call-in-async" in {row["id"] for row in json.loads(rules.stdout)}
+    explained = _cli("explain", "blocking-call-in-async", cwd=root)
+    assert explained.returncode == 0 and "blocking-call-in-async" in explained.stdout
+    assert _cli("--version", cwd=root).returncode == 0
+    usage = _cli("scan", "--no-such-option", cwd=root)
+    assert usage.returncode == 2 and "--no-such-option" in usage.stderr

@@ -3,7 +3,6 @@ catalog matches and cost texts, built once per project context."""
 from __future__ import annotations
 
 import posixpath
-import weakref
 from collections.abc import Iterator
 
 from perfsense.rules.bundle_bloat.catalog import BundleCatalog, Package, bundle_catalog
@@ -14,9 +13,6 @@ from perfsense.rules.bundle_bloat.manifests import Manifests
 from perfsense.scanner.engine.rule import ProjectContext
 from perfsense.scanner.facts.model import Import
 from perfsense.scanner.model import Span
-from perfsense.scanner.project import Project
-
-_memo: weakref.WeakKeyDictionary[Project, tuple[tuple[int, ...], BundleIndex]] = weakref.WeakKeyDictionary()
 
 
 class BundleIndex:
@@ -89,10 +85,11 @@ class BundleIndex:
 
 
 def bundle_index(ctx: ProjectContext) -> BundleIndex:
-    key = (id(ctx.catalogs), *(id(facts) for facts in ctx.project.files.values()))
-    found = _memo.get(ctx.project)
-    if found is not None and found[0] == key:
+    """One index per project version (kept on the project until a file changes) and catalogs."""
+    table: dict[int, tuple[object, BundleIndex]] = ctx.project.derived("bundle-bloat:index", lambda _p: {})
+    found = table.get(id(ctx.catalogs))
+    if found is not None and found[0] is ctx.catalogs:
         return found[1]
     index = BundleIndex(ctx)
-    _memo[ctx.project] = (key, index)
+    table[id(ctx.catalogs)] = (ctx.catalogs, index)
     return index

@@ -15,8 +15,8 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,13 @@ from perfsense.scanner.discovery import FileTask
 from perfsense.scanner.engine.finalize import active_rules, finalize
 from perfsense.scanner.engine.project_stage import project_budget, run_project_rules
 from perfsense.scanner.engine.registry import rule_classes
-from perfsense.scanner.engine.worker import FileResult, Settings, analyse_file, analyse_file_pickled, unpickle_result
+from perfsense.scanner.engine.worker import (
+    FileResult,
+    Settings,
+    analyse_file,
+    analyse_file_pickled,
+    unpickle_result,
+)
 from perfsense.scanner.model import Finding, ScanResult, Skip, SkipReason
 from perfsense.scanner.reading import ReadError, read_capped
 from perfsense.scanner.source import DecodeError, SourceFile, decode, language_of
