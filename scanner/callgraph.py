@@ -224,10 +224,10 @@ class CallGraph:
             reach = {site: (0, None) for site in self.direct.get(node, []) if site.kind == kind.name}
             changed = bool(reach)
         for edge in self.out_edges(node):
-            callee = edge.callee
-            if not kind.passes(self.project, edge):
+            below = self._reach.get((edge.callee, kind.name))
+            if not below or not kind.passes(self.project, edge):  # (most callees reach nothing)
                 continue
-            for site, (dist, _via) in self._reach.get((callee, kind.name), {}).items():
+            for site, (dist, _via) in below.items():
                 current = reach.get(site)
                 if current is None or dist + 1 < current[0]:
                     if current is None and len(reach) >= MAX_SITES:

@@ -38,3 +38,13 @@ def test_a_span_survives_pickle_as_a_span() -> None:
         assert back == spans
         assert all(type(s) is Span for s in back)
         assert back[0].end == spans[0].end
+
+
+def test_value_text_is_the_dotted_form_without_arguments() -> None:
+    from perfsense.scanner.facts.model import Step, Value
+
+    value = Value("self", (Step("items", index=False), Step("*", index=True), Step("filter", call=True, args=("a=1",)),
+                           Step(call=True), Step(index=True), Step("first", call=True)))
+    assert value.text == "self.items[*].filter()()[].first()"
+    assert value.full_text == "self.items[*].filter(a=1)()[].first()"
+    assert Value("requests").text == "requests"

@@ -31,8 +31,18 @@ class Value(NamedTuple):
 
     @property
     def text(self) -> str:
-        """Dotted form without call arguments: `httpx.Client().get`."""
-        return self.root + "".join(_step_text(step, False) for step in self.steps)
+        """Dotted form without call arguments: `httpx.Client().get` (`_step_text` inlined:
+        this is read for nearly every call of a project, several times)."""
+        out = self.root
+        for name, call, _args, index in self.steps:
+            if index:
+                out += "[*]" if name == "*" else "[]"
+                continue
+            if name:
+                out += "." + name
+            if call:
+                out += "()"
+        return out
 
     @property
     def full_text(self) -> str:
