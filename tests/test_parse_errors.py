@@ -47,6 +47,8 @@ PY2 = [
     ("if a <> b:\n    pass\n", "the `<>` operator"),
     ("x = 0777\n", "an old-style octal literal"),
     ("x = 10L\n", "a long integer literal"),
+    ("x = 0xFFl\n", "a long integer literal"),
+    ("x = 0777 if y <> `z` else 10L\nexecutor = 1\n", "an old-style octal literal"),  # the first of them
 ]
 
 
