@@ -9,8 +9,9 @@ effect sites with one shortest witness path each.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from perfsense.scanner.adjacency import Adjacency
 from perfsense.scanner.effects import EffectKind, effect_kinds
@@ -55,6 +56,8 @@ class CallGraph:
         self.direct: dict[FunctionRef, list[EffectSite]] = {}
         self._reach: dict[tuple[FunctionRef, str], dict[EffectSite, tuple[int, Edge | None]]] = {}
         self._nodes: dict[str, list[FunctionRef]] = {}  # per file, in function order
+        self._edges_version: dict[str, int] = {}  # per file: bumped whenever its out-edges change
+        self._per_file: dict[tuple[str, str], tuple[FileFacts, int, Any]] = {}
         for path in sorted(project.files):
             self._add_file(project.files[path])
         self.propagate()
@@ -68,6 +71,7 @@ class CallGraph:
     def _add_edges(self, facts: FileFacts) -> None:
         """The file's call edges and direct effects (its nodes exist)."""
         path = facts.path
+        self._edges_version[path] = self._edges_version.get(path, 0) + 1
         for fn in facts.functions:
             if fn.callback_of is None:
                 continue
@@ -131,6 +135,7 @@ class CallGraph:
         dependents = self._dependents(path, old, None)
         self._drop_nodes(self._nodes.pop(path, []))
         self.project.remove_file(path)
+        self._per_file = {key: entry for key, entry in self._per_file.items() if key[1] != path}
         changed: set[FunctionRef] = set()
         for other in sorted(dependents):
             changed.update(self._rebuild(self.project.files[other]))
@@ -150,6 +155,9 @@ class CallGraph:
 
     def _drop_nodes(self, nodes: Iterable[FunctionRef]) -> None:
         nodes = list(nodes)
+        for path in {node.path for node in nodes} | {edge.caller.path for node in nodes
+                                                     for edge in self.graph.in_edges(node)}:
+            self._edges_version[path] = self._edges_version.get(path, 0) + 1  # their out-edges change
         self.graph.remove_nodes(nodes)
         for node in nodes:
             self.direct.pop(node, None)
@@ -239,6 +247,16 @@ class CallGraph:
         return changed
 
     # --- queries ---------------------------------------------------------------------
+    def per_file(self, key: str, facts: FileFacts, build: Callable[[FileFacts], Any]) -> Any:
+        """Memoise `build(facts)`, which may read the file's facts and the out-edges of its
+        functions, until either changes (the language server then redoes one file's part
+        of a project-wide summary after an edit)."""
+        version = self._edges_version.get(facts.path, 0)
+        entry = self._per_file.get((key, facts.path))
+        if entry is None or entry[0] is not facts or entry[1] != version:
+            entry = self._per_file[(key, facts.path)] = (facts, version, build(facts))
+        return entry[2]
+
     def reach(self, ref: FunctionRef, kind: str) -> dict[EffectSite, tuple[int, Edge | None]]:
         return self._reach.get((ref, kind), {})
 

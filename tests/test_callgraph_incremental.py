@@ -250,3 +250,49 @@ def test_adjacency_matches_networkx_multidigraph_edge_for_edge_and_in_order():
                     assert mine.in_edges(node) == [d["edge"] for _a, _b, d in theirs.in_edges(node, data=True)]
                     assert list(mine.predecessors(node)) == list(theirs.predecessors(node))
             assert (len(mine), mine.edge_count) == (theirs.number_of_nodes(), theirs.number_of_edges())
+
+
+REPEATING = {
+    "web/jobs.js": ("const { track, warm } = require('./track');\n"
+                    "function tick() { track('t'); }\n"
+                    "setInterval(tick, 1000);\n"
+                    "function all(items) { for (const i of items) { warm(i); } }\n"
+                    "module.exports = { all };\n"),
+    "web/track.js": ("const seen = new Map();\n"
+                     "function track(k) { seen.set(k, Date.now()); note(k); }\n"
+                     "function note(k) { return k; }\n"
+                     "function warm(k) { return seen.get(k); }\n"
+                     "module.exports = { track, warm };\n"),
+}
+REPEATING_EDITS = [
+    ("web/jobs.js", REPEATING["web/jobs.js"].replace("warm(i)", "track(i)")),  # same shape, other edge
+    ("web/track.js", REPEATING["web/track.js"].replace("note(k); }", "}\nfunction extra() { note(1); }")),
+    ("web/jobs.js", REPEATING["web/jobs.js"].replace("setInterval(tick, 1000);\n", "")),
+    ("web/track.js", REPEATING["web/track.js"]),
+]
+
+
+def _repeated(graph: CallGraph) -> dict:
+    from perfsense.rules.memory_leak.context import repeated
+
+    return {ref: (r.why, r.text, r.via, r.call) for ref, r in repeated(graph).items()}
+
+
+def test_repeated_code_after_each_edit_is_what_a_fresh_build_gives():
+    """The memory-leak rules' "repeated code" keeps each file's part on the graph until the
+    file's facts or its call edges change: after every edit it must equal a fresh build's."""
+    files = dict(REPEATING)
+    graph = CallGraph(Project(dict(facts_of(files))), CATALOGS)
+    first = _repeated(graph)
+    assert FunctionRef("web/track.js", 1) in first  # track(): a callback of setInterval's `tick`
+    seen = [first]
+    for path, text in REPEATING_EDITS:
+        files[path] = text
+        facts = facts_of(files)
+        graph.replace_file(facts[path])
+        fresh = _repeated(CallGraph(Project(dict(facts)), CATALOGS))
+        assert _repeated(graph) == fresh, path
+        seen.append(fresh)
+    assert len({tuple(sorted(map(repr, s.items()))) for s in seen}) >= 3  # the edits did change it
+    graph.remove_file("web/track.js")
+    assert _repeated(graph) == _repeated(CallGraph(Project({"web/jobs.js": facts["web/jobs.js"]}), CATALOGS))

@@ -122,8 +122,42 @@ def _file_seeds(catalogs, facts: FileFacts) -> _FileSeeds:
     return _FileSeeds(blocked, False, tuple(children), tuple(seeds), tuple(calls))
 
 
+class _FileStart(NamedTuple):
+    """One file's contribution to `_compute`, from its facts and its functions' out-edges
+    (kept by the graph until either changes)."""
+
+    blocked: tuple[FunctionRef, ...]
+    children: tuple[tuple[FunctionRef, FunctionRef], ...]  # (parent, nested function)
+    seeds: tuple[tuple[FunctionRef, Reason], ...]  # in the order they are tried
+
+
+def _file_start(graph: CallGraph, facts: FileFacts) -> _FileStart:
+    path = facts.path
+    part = graph.project.per_file("memory-leak:repeated", facts, lambda f: _file_seeds(graph.catalogs, f))
+    blocked = tuple(FunctionRef(path, f) for f in part.blocked)
+    if part.test:  # a test that calls code in a loop says nothing about production traffic
+        return _FileStart(blocked, (), ())
+    children = tuple((FunctionRef(path, parent), FunctionRef(path, child)) for parent, child in part.children)
+    seeds = [(FunctionRef(path, func), reason) for func, reason in part.seeds]
+    by_site: dict[int, dict[int, list]] = {}  # caller -> call id -> its edges (one pass per caller)
+    for call_id, func, event, loop, iteration in part.calls:
+        caller = FunctionRef(path, func)
+        if func not in by_site:
+            grouped: dict[int, list] = {}
+            for edge in graph.out_edges(caller):
+                grouped.setdefault(edge.call, []).append(edge)
+            by_site[func] = grouped
+        for edge in by_site[func].get(call_id, ()):
+            if event and edge.how in ("inline", "reference"):
+                seeds.append((edge.callee, Reason("event", event, caller, call_id)))
+            elif loop and edge.how != "inline":
+                seeds.append((edge.callee, Reason("loop", loop, caller, call_id)))
+            elif iteration and edge.how == "reference":
+                seeds.append((edge.callee, Reason("loop", iteration, caller, call_id)))
+    return _FileStart(blocked, children, tuple(seeds))
+
+
 def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
-    project = graph.project
     out: dict[FunctionRef, Reason] = {}
     queue: list[FunctionRef] = []
     blocked: set[FunctionRef] = set()
@@ -134,30 +168,13 @@ def _compute(graph: CallGraph) -> dict[FunctionRef, Reason]:
             queue.append(ref)
 
     children: dict[FunctionRef, list[FunctionRef]] = {}
-    for path, facts in project.files.items():
-        part = project.per_file("memory-leak:repeated", facts, lambda f: _file_seeds(graph.catalogs, f))
-        blocked.update(FunctionRef(path, f) for f in part.blocked)
-        if part.test:
-            continue  # a test that calls code in a loop says nothing about production traffic
-        for parent, child in part.children:
-            children.setdefault(FunctionRef(path, parent), []).append(FunctionRef(path, child))
-        for func, reason in part.seeds:
-            seed(FunctionRef(path, func), reason)
-        by_site: dict[int, dict[int, list]] = {}  # caller -> call id -> its edges (one pass per caller)
-        for call_id, func, event, loop, iteration in part.calls:
-            caller = FunctionRef(path, func)
-            if func not in by_site:
-                grouped: dict[int, list] = {}
-                for edge in graph.out_edges(caller):
-                    grouped.setdefault(edge.call, []).append(edge)
-                by_site[func] = grouped
-            for edge in by_site[func].get(call_id, ()):
-                if event and edge.how in ("inline", "reference"):
-                    seed(edge.callee, Reason("event", event, caller, call_id))
-                elif loop and edge.how != "inline":
-                    seed(edge.callee, Reason("loop", loop, caller, call_id))
-                elif iteration and edge.how == "reference":
-                    seed(edge.callee, Reason("loop", iteration, caller, call_id))
+    for facts in graph.project.files.values():
+        start = graph.per_file("memory-leak:start", facts, lambda f: _file_start(graph, f))
+        blocked.update(start.blocked)
+        for parent, child in start.children:
+            children.setdefault(parent, []).append(child)
+        for ref, reason in start.seeds:
+            seed(ref, reason)
     head = 0
     while head < len(queue):
         ref = queue[head]
