@@ -43,15 +43,24 @@ def _entries(root: Path) -> list[Path]:
     return sorted(p for p in (root / ".perfsense_cache").rglob("*") if p.is_file() and len(p.name) == 64)
 
 
-def test_cold_scan_writes_entries_that_a_second_scan_reads(tmp_path: Path) -> None:
+def test_cold_scan_writes_entries_that_a_second_scan_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfsense.scanner.engine import worker
+
     root = write_tree(tmp_path, FILES)
     cold = scan_tree(root, use_cache=True, jobs=2)
     assert _found(cold) == EXPECTED
-    files = _entries(root)
-    assert len(files) >= 2
+    assert len(_entries(root)) >= 2
     (root / "app/extra.py").write_text("x = 1\n")  # a new file: no whole-scan cache hit
+    analyse_bytes = worker.analyse_bytes
+
+    def only_new(raw, rel, *args, **kwargs):  # (the forked workers inherit this)
+        if rel != "app/extra.py":
+            raise AssertionError(f"{rel} analysed again")
+        return analyse_bytes(raw, rel, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "analyse_bytes", only_new)
     warm = scan_tree(root, use_cache=True, jobs=2)
-    assert _found(warm) == EXPECTED
+    assert _found(warm) == EXPECTED and warm.skips == []
     assert warm.files == ["app/extra.py", "app/tasks.py", "app/views.py"]
 
 
