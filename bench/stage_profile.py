@@ -45,9 +45,11 @@ def main() -> int:
           f"{lines / wall / 1000:.1f} KLOC/s")
     stats = pstats.Stats(profile)
     buckets: dict[str, float] = defaultdict(float)
-    for (filename, _line, func), (_cc, _nc, _tt, cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+    for (filename, _line, func), (_cc, _nc, _tt, cum, callers) in stats.stats.items():  # type: ignore[attr-defined]
         if func in ("collect", "check_file") and "/rules/" in filename:
             family = filename.split("/rules/", 1)[1].split("/", 1)[0]
+            if any(name == func and f"/rules/{family}/" in caller for caller, _l, name in callers):
+                continue  # called by the family's own `collect`: counted there already
             buckets[f"{family}.{func}"] += cum
         if func == "extract" and filename.endswith(("facts/__init__.py",)):
             buckets["engine: fact extraction"] += cum
