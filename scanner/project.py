@@ -136,6 +136,15 @@ class Project:
             table[key] = build(self)
         return table[key]
 
+    def derived_per_file(self, key: str, facts: FileFacts, build: Callable[[FileFacts], Any]) -> Any:
+        """Memoise `build(facts)` for one file until any file of the project changes (for
+        per-file values that read other files too, such as name resolution)."""
+        table: dict[str, tuple[FileFacts, Any]] = self.derived(key, lambda _p: {})
+        entry = table.get(facts.path)
+        if entry is None or entry[0] is not facts:
+            entry = table[facts.path] = (facts, build(facts))
+        return entry[1]
+
     def per_file(self, key: str, facts: FileFacts, build: Callable[[FileFacts], Any]) -> Any:
         """Memoise `build(facts)` for one file until that file changes: a project-wide
         summary made of per-file parts then costs one file's work after an edit."""

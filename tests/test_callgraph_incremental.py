@@ -199,6 +199,26 @@ def test_shape_derived_structures_survive_same_shape_edits_only():
     assert built[-1] == "shape"
 
 
+def test_per_file_memos_last_until_their_file_or_any_file_changes():
+    """`per_file`: until that file changes; `derived_per_file`: until any file changes."""
+    facts = facts_of(BASE)
+    project = Project(dict(facts))
+    built: list[tuple[str, str]] = []
+
+    def ask() -> None:
+        for path in ("app/low.py", "app/top.py"):
+            project.per_file("t:own", project.files[path], lambda f: built.append(("own", f.path)))
+            project.derived_per_file("t:any", project.files[path], lambda f: built.append(("any", f.path)))
+
+    ask()
+    ask()
+    assert len(built) == 4
+    body_edit = dict(BASE, **{"app/top.py": BASE["app/top.py"].replace("spin(3)", "spin(4)")})
+    project.replace_file(facts_of(body_edit)["app/top.py"], same_shape=True)
+    ask()
+    assert built[4:] == [("any", "app/low.py"), ("own", "app/top.py"), ("any", "app/top.py")]
+
+
 def test_every_propagation_makes_a_new_reach_table():
     """Rules cache per propagation on the identity of the table (memory-leak's `repeated`)."""
     facts = facts_of(BASE)

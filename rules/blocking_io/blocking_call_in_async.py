@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 FIX_KEY = "asyncio-sleep"  # the quick fix `fixes.sleep_to_asyncio` applies
 
+
 class BlockingCallInAsync(ProjectRule):
     id = "blocking-call-in-async"
     name = "BlockingCallInAsync"

@@ -5,7 +5,7 @@ import re
 
 import tree_sitter as ts
 
-from perfsense.rules.memory_leak.catalog import Compiled, Resource, acquiring_names, family_of, match_resource
+from perfsense.rules.memory_leak.catalog import Compiled, Resource, family_of, match_resource, might_acquire
 from perfsense.rules.memory_leak.handles import classify, escapes, released
 from perfsense.rules.memory_leak.records import (
     CHAINED,
@@ -29,10 +29,10 @@ HTTP = re.compile(r"http", re.IGNORECASE)
 
 def acquiring_calls(ctx: FileContext, cat: Compiled) -> list[tuple[Call, Resource]]:
     """The calls of the file that acquire a catalog resource (by name first, then by pattern)."""
-    names = acquiring_names(ctx.catalogs, family_of(ctx.language))
+    family = family_of(ctx.language)
     out = []
     for call in ctx.facts.calls:
-        if names is not None and call.name not in names:
+        if not might_acquire(call, family, ctx.catalogs):
             continue
         res = match_resource(cat, call, call.callee.text)
         if res is not None:

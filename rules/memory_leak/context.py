@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from perfsense.rules.memory_leak.catalog import compiled, method_of
-from perfsense.rules.memory_leak.leakfacts import leak_facts
+from perfsense.rules.memory_leak.leakfacts import COMPONENT, leak_facts
 from perfsense.scanner.callgraph import CallGraph
 from perfsense.scanner.facts.javascript import ITERATION_METHODS
 from perfsense.scanner.facts.model import MODULE_FUNCTION, FileFacts
@@ -21,7 +21,6 @@ from perfsense.scanner.facts.query import call_loops
 from perfsense.scanner.model import ChainStep, Location
 from perfsense.scanner.project import FunctionRef
 
-COMPONENT = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 HOOK = re.compile(r"^use[A-Z0-9]")
 
 

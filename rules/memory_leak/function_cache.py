@@ -8,7 +8,7 @@ from perfsense.rules.memory_leak import examples_function_cache as ex
 from perfsense.rules.memory_leak.catalog import Compiled, compiled
 from perfsense.rules.memory_leak.context import explain, repeated
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
-from perfsense.scanner.facts.model import MODULE_FUNCTION, Function, Value
+from perfsense.scanner.facts.model import MODULE_FUNCTION, Function, Value, last_name
 from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity
 from perfsense.scanner.project import FunctionRef
 
@@ -47,7 +47,7 @@ def _cleared_in(facts) -> frozenset[str]:
         if call.name != "cache_clear":
             continue
         names = [s.name for s in call.callee.steps if s.name and not s.call]
-        names = names[:-1] or [call.callee.root.rsplit(".", 1)[-1]]
+        names = names[:-1] or [last_name(call.callee.root)]
         out.add(names[-1])
     return frozenset(out)
 

@@ -18,7 +18,7 @@ from perfsense.rules.memory_leak.tree_index import FileIndex
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.model import FileFacts
 
-COMPONENT = re.compile(r"^[A-Z][A-Za-z0-9]*$")  # React component names (see context.py)
+COMPONENT = re.compile(r"^[A-Z][A-Za-z0-9]*$")  # React component names (also read by context.py)
 _last: list[object] = [None, None]  # (facts, LeakFacts | None) of the file being analysed
 
 

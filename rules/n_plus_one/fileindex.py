@@ -114,8 +114,4 @@ def _range(table: tuple[list[str], list[Any]], prefix: str) -> list[Any]:
 
 
 def file_index(project: Project, facts: FileFacts) -> FileIndex:
-    table: dict[str, FileIndex] = project.derived("n-plus-one:file-index", lambda _p: {})
-    index = table.get(facts.path)
-    if index is None or index.facts is not facts:
-        index = table[facts.path] = FileIndex(facts)
-    return index
+    return project.derived_per_file("n-plus-one:file-index", facts, FileIndex)

@@ -179,28 +179,9 @@ def project_aliases(project: Project, catalogs: Catalogs) -> frozenset[str]:
 
 def query_candidates(project: Project, facts: FileFacts, catalogs: Catalogs) -> frozenset[int]:
     """Ids of the file's calls that pass `might_query`, memoised until the project changes."""
-    table: dict[str, tuple[FileFacts, frozenset[int]]] = project.derived("n-plus-one:query-candidates",
-                                                                         lambda _p: {})
-    entry = table.get(facts.path)
-    if entry is None or entry[0] is not facts:
-        names = query_names(catalogs, facts.language)
-        aliases = project_aliases(project, catalogs)
-        entry = table[facts.path] = facts, _candidates(facts, names, aliases)
-    return entry[1]
+    def build(f: FileFacts) -> frozenset[int]:
+        names, aliases = query_names(catalogs, f.language), project_aliases(project, catalogs)
+        return frozenset(call.id for call in f.calls if might_query(f, call, names, aliases))
 
+    return project.derived_per_file("n-plus-one:query-candidates", facts, build)
 
-def _candidates(facts: FileFacts, names: QueryNames, aliases: frozenset[str]) -> frozenset[int]:
-    if names.any_name:
-        return frozenset(call.id for call in facts.calls)
-    known = names.names
-    out = []
-    for call in facts.calls:
-        steps = call.callee.steps
-        if steps:
-            last = steps[-1]
-            if not (last.call or last.index) and (last.name in known or len(steps) == 1 and last.name in aliases):
-                out.append(call.id)
-                continue
-        if names.awaited and (call.awaited or call.returned) or not steps and might_query(facts, call, names, aliases):
-            out.append(call.id)
-    return frozenset(out)
