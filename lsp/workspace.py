@@ -29,6 +29,7 @@ from perfsense.scanner.engine.runner import ScanOptions, paused_gc, run_files, s
 from perfsense.scanner.engine.worker import FileResult, analyse_file, analyse_source
 from perfsense.scanner.facts.model import FileFacts
 from perfsense.scanner.model import Finding, Skip, SkipReason
+from perfsense.scanner.parse import Reuse
 from perfsense.scanner.project import Project
 from perfsense.scanner.source import SourceFile
 
@@ -100,6 +101,7 @@ class Index:
         self.tasks: dict[str, FileTask] = {}
         self.disk: dict[str, FileResult] = {}
         self.buffers: dict[str, Analysed] = {}
+        self.trees: dict[str, Reuse] = {}  # each open buffer's last tree, for the next parse
         self.project = Project({}, root or "")
         self.graph: CallGraph | None = None
         self.ready = False
@@ -226,10 +228,12 @@ class Index:
         if disk is not None and disk.digest == digest and disk.facts is not None \
                 and disk.facts.module == module:
             return disk  # the buffer is the saved file: nothing to parse
-        return analyse_source(source, module, is_package, self.settings, digest)
+        reuse = self.trees.setdefault(rel, Reuse())
+        return analyse_source(source, module, is_package, self.settings, digest, reuse)
 
     def close(self, rel: str) -> None:
         """The document is closed: the file on disk (if any, inside the root) takes its place."""
+        self.trees.pop(rel, None)
         if self.buffers.pop(rel, None) is None:
             return
         self._reload_from_disk([rel])

@@ -25,7 +25,7 @@ from perfsense.scanner.engine.rule import FileContext, FileRule
 from perfsense.scanner.facts import extract
 from perfsense.scanner.facts.model import FileFacts
 from perfsense.scanner.model import Finding, Skip, SkipReason
-from perfsense.scanner.parse import ParseTimeout, error_lines, parse
+from perfsense.scanner.parse import ParseTimeout, Reuse, error_lines, parse
 from perfsense.scanner.parse.legacy import python2_syntax
 from perfsense.scanner.reading import ReadError, read_capped
 from perfsense.scanner.source import PYTHON, DecodeError, SourceFile, decode, is_js
@@ -154,14 +154,16 @@ def analyse_bytes(raw: bytes, rel: str, language: str, module: str, is_package: 
 
 
 def analyse_source(source: SourceFile, module: str, is_package: bool, settings: Settings,
-                   digest: str = "") -> FileResult:
+                   digest: str = "", reuse: Reuse | None = None) -> FileResult:
+    """The per-file result of one text. `reuse` carries a document's previous tree from one
+    call to the next (the language server)."""
     rel = source.path
     skip = _policy_skip(source, settings)
     if skip is not None:
         return FileResult(path=rel, digest=digest, skips=(skip,), lines=source.line_count)
     try:
         with _deadline(settings.timeout):
-            return _analyse(source, module, is_package, settings, digest)
+            return _analyse(source, module, is_package, settings, digest, reuse)
     except (FileTimeout, ParseTimeout):
         return _skipped(source, digest, SkipReason.TIMEOUT, f"over the {settings.timeout:g} s per-file timeout")
     except RecursionError:
@@ -192,9 +194,10 @@ def _policy_skip(source: SourceFile, settings: Settings) -> Skip | None:
     return None
 
 
-def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settings, digest: str) -> FileResult:
+def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settings, digest: str,
+             reuse: Reuse | None = None) -> FileResult:
     deadline = time.monotonic() + settings.timeout
-    tree = parse(source.data, source.language, deadline)
+    tree = parse(source.data, source.language, deadline, reuse)
     if tree.root_node.has_error and source.language == "javascript":
         source, tree = _typed_javascript(source, tree, deadline)
     root = tree.root_node

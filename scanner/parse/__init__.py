@@ -9,12 +9,13 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import tree_sitter as ts
 
 from perfsense.scanner.parse.walk import iter_nodes
 
-__all__ = ["ParseTimeout", "error_lines", "iter_nodes", "language", "parse", "query"]
+__all__ = ["ParseTimeout", "Reuse", "error_lines", "iter_nodes", "language", "parse", "query"]
 
 
 class ParseTimeout(Exception):
@@ -65,7 +66,52 @@ def _parser(name: str) -> ts.Parser:
     return parser
 
 
-def parse(data: bytes, lang: str, deadline: float | None = None) -> ts.Tree:
+@dataclass(slots=True)
+class Reuse:
+    """The last tree of one document, so that parsing its next version reuses what did not
+    change (the language server; the command line parses every file once).
+
+    Only an error-free tree is reused, and a reused parse that ends with an error is done
+    again from scratch: error recovery may differ from a fresh parse, and a document must
+    give the same findings as the same text scanned from disk."""
+
+    lang: str = ""
+    data: bytes = b""
+    tree: ts.Tree | None = None
+
+    def edited(self, data: bytes, lang: str) -> ts.Tree | None:
+        """A copy of the last tree with the change to `data` applied, or None."""
+        old, tree = self.data, self.tree
+        if tree is None or lang != self.lang or tree.root_node.has_error:
+            return None
+        start = _common_prefix(old, data)
+        keep = min(len(old), len(data)) - start
+        end = _common_prefix(old[::-1][:keep], data[::-1][:keep])
+        old_end, new_end = len(old) - end, len(data) - end
+        tree = tree.copy()
+        tree.edit(start_byte=start, old_end_byte=old_end, new_end_byte=new_end, start_point=_point(old, start),
+                  old_end_point=_point(old, old_end), new_end_point=_point(data, new_end))
+        return tree
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """Length of the longest common prefix (a binary search of C-speed comparisons)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _point(data: bytes, offset: int) -> tuple[int, int]:
+    """tree-sitter's (row, byte column) of a byte offset."""
+    return data.count(b"\n", 0, offset), offset - (data.rfind(b"\n", 0, offset) + 1)
+
+
+def parse(data: bytes, lang: str, deadline: float | None = None, reuse: Reuse | None = None) -> ts.Tree:
     """Parse UTF-8 bytes; raise ParseTimeout when `deadline` (time.monotonic) passes.
 
     The parser reads the text in chunks through a callback; once the deadline has
@@ -75,12 +121,25 @@ def parse(data: bytes, lang: str, deadline: float | None = None) -> ts.Tree:
 
     A lone CR ends a line for editors, Python and JavaScript, but not for the grammars:
     the parser sees it as LF (same length, so every byte offset stays valid).
+
+    With `reuse`, the tree of the document's previous text is the starting point, and the
+    new tree is kept there for the next call.
     """
-    parser = _parser(lang)
     if b"\r" in data:
         data = _LONE_CR.sub(b"\n", data)
+    old = reuse.edited(data, lang) if reuse is not None else None
+    tree = _parse(data, lang, deadline, old)
+    if old is not None and tree.root_node.has_error:
+        tree = _parse(data, lang, deadline, None)
+    if reuse is not None:
+        reuse.lang, reuse.data, reuse.tree = lang, data, tree
+    return tree
+
+
+def _parse(data: bytes, lang: str, deadline: float | None, old: ts.Tree | None) -> ts.Tree:
+    parser = _parser(lang)
     if deadline is None:
-        return parser.parse(data)
+        return parser.parse(data) if old is None else parser.parse(data, old)
     expired = False
 
     def read(offset: int, _point: object) -> bytes:
@@ -97,7 +156,10 @@ def parse(data: bytes, lang: str, deadline: float | None = None) -> ts.Tree:
         return expired
 
     try:
-        tree = parser.parse(read, progress_callback=progress)
+        if old is None:
+            tree = parser.parse(read, progress_callback=progress)
+        else:
+            tree = parser.parse(read, old, progress_callback=progress)
     except ValueError:  # cancelled by `progress`
         tree = None
     if expired or tree is None:
