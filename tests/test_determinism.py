@@ -57,3 +57,35 @@ def test_many_files_over_several_workers_are_byte_identical(tmp_path: Path) -> N
     first = runs["jobs 1"]
     assert first.count(b'"ruleId"') == 3 + 60 * 3
     assert {name: data == first for name, data in runs.items()} == dict.fromkeys(runs, True)
+
+
+def test_per_file_results_do_not_depend_on_memory_layout() -> None:
+    """A query lists its captures in an order that follows memory addresses, which differ
+    from one parse to the next: every consumer puts them in document order, so the facts
+    (and what the rules collect) of one text are the same every time. Module-level
+    collections growing in several places and nested attribute chains exercise the orders
+    that once varied."""
+    from perfsense.scanner.engine.worker import Settings, analyse_source
+    from perfsense.scanner.parse import document_order, parse, query
+    from perfsense.scanner.source import SourceFile
+
+    lines = ["import threading", "HOLDER = {}", "SEEN = []", ""]
+    for i in range(40):
+        lines += [f"def handler_{i}(request, mail):", f"    HOLDER['k{i}'] = request.user.profile.name",
+                  f"    SEEN.append(mail.outbox[0].subject)", f"    return mail.outbox[{i}].to", ""]
+    text = "\n".join(lines)
+    orders = set()
+    for _ in range(8):
+        tree = parse(text.encode(), "python")
+        import tree_sitter as ts
+
+        found = ts.QueryCursor(query("python", "(attribute) @a (identifier) @i")).captures(tree.root_node)
+        nodes = document_order([*found["a"], *found["i"]])
+        orders.add(tuple((n.start_byte, n.end_byte) for n in nodes))
+    assert len(orders) == 1
+    starts = [start for start, _end in next(iter(orders))]
+    assert starts == sorted(starts)
+    results = [analyse_source(SourceFile("m.py", text, "python"), "m", False, Settings()) for _ in range(6)]
+    for result in results[1:]:
+        assert result.facts == results[0].facts
+        assert result.findings == results[0].findings

@@ -19,7 +19,7 @@ import tree_sitter as ts
 from perfsense.rules.inefficient_loop.dataflow import PY_COMPREHENSIONS, Dataflow, LoopCtx, LoopInfo
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.jsvalues import FUNCTION_NODES
-from perfsense.scanner.parse import language, query
+from perfsense.scanner.parse import document_order, language, query
 
 PY_FUNCTIONS = frozenset({"function_definition", "lambda", "class_definition"})
 JS_ITERATION = frozenset({"forEach", "map", "filter", "reduce", "reduceRight", "some", "every", "flatMap",
@@ -66,8 +66,7 @@ class Scope(Dataflow):
             compiled = self._queries[types] = query(self.ctx.source.language,
                                                     "[" + " ".join(f"({k})" for k in known) + "] @node")
         if not in_loops:
-            found = ts.QueryCursor(compiled).captures(node).get("node", [])
-            return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
+            return document_order(ts.QueryCursor(compiled).captures(node).get("node", []))
         self._in_loop_range(node)
         unique: dict[int, ts.Node] = {}
         for start, end in zip(*self._ranges):
@@ -75,7 +74,7 @@ class Scope(Dataflow):
             cursor.set_byte_range(start, end)
             for found in cursor.captures(node).get("node", []):
                 unique[found.id] = found
-        return sorted(unique.values(), key=lambda n: (n.start_byte, -n.end_byte))
+        return document_order(unique.values())
 
     def text(self, node: ts.Node | None, limit: int = 200) -> str:
         return self.ctx.text(node, limit)

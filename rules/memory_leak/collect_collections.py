@@ -37,17 +37,11 @@ def collect_collections(ctx: FileContext, syntax: Syntax, cat: Compiled,
     candidates = _module_collections(facts, cat)
     for name, span in candidates.items():
         state = _State()
-        grown_at: list[ts.Node] = []  # the reference each growth was found at
-        for ref in index.refs(name):
+        for ref in index.refs(name):  # in document order: the rule reports the first growth
             func = func_of(ref)
             if func == MODULE_FUNCTION or _shadowed(facts, func, name, ref, syntax):
                 continue
             _classify(ref, func, syntax, cat, state)
-            grown_at.extend([ref] * (len(state.growths) - len(grown_at)))
-        if len(state.growths) > 1:
-            order = index.identifier_order()
-            ranked = sorted(range(len(state.growths)), key=lambda i: order.get(grown_at[i].id, -1))
-            state.growths = [state.growths[i] for i in ranked]
         collections.append(Collection(name=name, span=span, bounded=state.bounded))
         growths.extend(_growths(facts, name, state, ctx.span))
     if ctx.language == "python":

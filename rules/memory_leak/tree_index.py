@@ -14,7 +14,7 @@ import tree_sitter as ts
 from perfsense.rules.memory_leak.syntax import Syntax
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.model import Span
-from perfsense.scanner.parse import query
+from perfsense.scanner.parse import document_order, query
 
 JSX = frozenset({"jsx_element", "jsx_self_closing_element", "jsx_fragment"})
 IDENTIFIERS = {"python": frozenset({"identifier"}),
@@ -29,25 +29,6 @@ _ALL = {
     "javascript": "[(call_expression) (new_expression)] @call (member_expression) @member",
 }
 _JSX_QUERY = "[(jsx_element) (jsx_self_closing_element)] @jsx"
-# The identifier order of the former whole-file index (tree-sitter's match order, not the
-# document order). Growths of one collection keep that order, because the rule reports the
-# first growth that repeats; it is asked for only when a collection grows in two places.
-_LEGACY_QUERIES = {
-    "python": """
-        (call) @call
-        [(function_definition) (lambda)] @function
-        (identifier) @identifier
-        (attribute) @member
-        (with_item value: (_) @with)
-    """,
-    "javascript": """
-        [(call_expression) (new_expression)] @call
-        [(arrow_function) (function_expression) (function_declaration) (generator_function)
-         (generator_function_declaration) (method_definition)] @function
-        [(identifier) (shorthand_property_identifier) (this)] @identifier
-        (member_expression) @member
-    """,
-}
 _words: dict[str, re.Pattern[bytes]] = {}
 
 
@@ -74,7 +55,6 @@ class FileIndex:
         self._identifiers = IDENTIFIERS[self.family]
         self._all: dict[str, list[ts.Node]] | None = None
         self._releases: object = None
-        self._order: dict[int, int] | None = None
         self.release_builder = None  # set by the collector: builds the ReleaseIndex from this index
 
     # --- by range ------------------------------------------------------------------
@@ -118,18 +98,11 @@ class FileIndex:
         out.sort(key=lambda n: (n.start_byte, -n.end_byte))
         return out
 
-    def identifier_order(self) -> dict[int, int]:
-        """node id -> position of the identifier in the former index's order."""
-        if self._order is None:
-            found = ts.QueryCursor(query(self.ctx.source.language, _LEGACY_QUERIES[self.family])).captures(self.root)
-            self._order = {node.id: i for i, node in enumerate(found.get("identifier", ()))}
-        return self._order
-
     # --- every call / member (only for files that acquire something) ----------------
     def all_nodes(self) -> dict[str, list[ts.Node]]:
         if self._all is None:
             found = ts.QueryCursor(query(self.ctx.source.language, _ALL[self.family])).captures(self.root)
-            self._all = {key: sorted(nodes, key=lambda n: n.start_byte) for key, nodes in found.items()}
+            self._all = {key: document_order(nodes) for key, nodes in found.items()}
         return self._all
 
     @property

@@ -14,7 +14,7 @@ from typing import Any
 
 import tree_sitter as ts
 
-from perfsense.scanner.parse import language, query
+from perfsense.scanner.parse import document_order, language, query
 
 
 @dataclass(slots=True)
@@ -68,9 +68,7 @@ def interesting(lang: str, root: ts.Node, node_types: Iterable[str]) -> list[ts.
     grammar = language(lang)
     kinds = [kind for kind in node_types if grammar.id_for_node_kind(kind, True)]
     source = "[" + " ".join(f"({kind})" for kind in kinds) + "] @n"
-    found = ts.QueryCursor(query(lang, source)).captures(root).get("n", [])
-    found.sort(key=lambda n: (n.start_byte, -n.end_byte))
-    return found
+    return document_order(ts.QueryCursor(query(lang, source)).captures(root).get("n", []))
 
 
 def capture_ids(lang: str, root: ts.Node, source: str) -> dict[str, set[int]]:

@@ -8,14 +8,14 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import tree_sitter as ts
 
 from perfsense.scanner.parse.walk import iter_nodes
 
-__all__ = ["ParseTimeout", "Reuse", "error_lines", "iter_nodes", "language", "parse", "query"]
+__all__ = ["ParseTimeout", "Reuse", "document_order", "error_lines", "iter_nodes", "language", "parse", "query"]
 
 
 class ParseTimeout(Exception):
@@ -243,9 +243,16 @@ def _hidden_missing_row(node: ts.Node) -> int:
     return node.start_point[0]
 
 
+def document_order(nodes: Iterable[ts.Node]) -> list[ts.Node]:
+    """Nodes by start, outermost first, node type last: a query's captures come in an order
+    that varies from one parse to the next (it follows memory addresses, not the text)."""
+    return sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte, n.kind_id))
+
+
 def captures(lang: str, source: str, node: ts.Node) -> Iterator[tuple[str, ts.Node]]:
-    """(capture name, node) pairs of a query over `node`, in document order."""
+    """(capture name, node) pairs of a query over `node`, in document order, outermost first
+    (see `document_order`)."""
     found = ts.QueryCursor(query(lang, source)).captures(node)
     pairs = [(name, n) for name, nodes in found.items() for n in nodes]
-    pairs.sort(key=lambda pair: (pair[1].start_byte, pair[0]))
+    pairs.sort(key=lambda pair: (pair[1].start_byte, -pair[1].end_byte, pair[1].kind_id, pair[0]))
     return iter(pairs)
