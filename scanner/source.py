@@ -28,6 +28,7 @@ PYTHON = "python"
 JS_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
 
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 SNIFF_BYTES = 8192
 
@@ -103,6 +104,9 @@ class SourceFile:
     line_starts: list[int] = field(default_factory=list)  # byte offsets
     # ASCII without lone CRs: the parser's (row, byte column) are already our positions.
     simple: bool = False
+    # Without lone CRs, the parser's rows are our lines: the lines holding non-ASCII text,
+    # whose byte columns need converting (None: lone CRs, rows and lines differ).
+    wide: frozenset[int] | None = None
 
     def __post_init__(self) -> None:
         if not self.data:
@@ -112,7 +116,11 @@ class SourceFile:
             starts.extend(m.end() for m in _LINE_BREAK.finditer(self.data))
             self.line_starts = starts
         data = self.data
-        self.simple = data.isascii() and data.count(b"\r") == data.count(b"\r\n")
+        same_rows = data.count(b"\r") == data.count(b"\r\n")
+        self.simple = same_rows and data.isascii()
+        if same_rows and not self.simple:
+            starts = self.line_starts
+            self.wide = frozenset(bisect.bisect_right(starts, m.start()) - 1 for m in _NON_ASCII.finditer(data))
 
     @property
     def line_count(self) -> int:
@@ -150,7 +158,19 @@ class SourceFile:
         if self.simple:
             (line, col), (end_line, end_col) = node.start_point, node.end_point  # type: ignore[attr-defined]
             return flat_span(line, col, end_line, end_col)
-        return self.span(node.start_byte, node.end_byte)  # type: ignore[attr-defined]
+        wide = self.wide
+        if wide is None:
+            return self.span(node.start_byte, node.end_byte)  # type: ignore[attr-defined]
+        (line, col), (end_line, end_col) = node.start_point, node.end_point  # type: ignore[attr-defined]
+        if line in wide:
+            col = self._column(line, col)
+        if end_line in wide:
+            end_col = self._column(end_line, end_col)
+        return flat_span(line, col, end_line, end_col)
+
+    def _column(self, line: int, byte_column: int) -> int:
+        start = self.line_starts[line]
+        return len(self.data[start:start + byte_column].decode("utf-8", "replace"))
 
     def line_text(self, line: int) -> str:
         """The text of a 0-based line without its line break ('' when out of range)."""

@@ -99,3 +99,23 @@ def test_byte_offsets_and_positions_are_inverse(text: str):
         if offset < len(source.data) and (source.data[offset] & 0xC0) == 0x80:
             continue  # inside a UTF-8 sequence: not a character boundary
         assert source.offset(source.position(offset)) == offset
+
+
+@pytest.mark.parametrize("text", [
+    "a = f(1)\nb = g('x')\n",
+    "s = f('𝄞é', x)  # ü\r\nt = [1, 'ö']\r\n\r\nu = h('ü', y=2)\n",
+    "x = 1\r\ny = 'é'\rz = f(3)\n",
+    "def f():\n    return 'naïve' + g(\"日本\")\n",
+])
+def test_node_spans_are_code_point_positions(text: str):
+    """`node_span` (from the parser's rows and byte columns, converted only on lines with
+    non-ASCII text) equals the span computed from byte offsets, for every node."""
+    source = SourceFile("m.py", text, "python")
+    stack = [parse(source.data, "python").root_node]
+    seen = 0
+    while stack:
+        node = stack.pop()
+        assert source.node_span(node) == source.span(node.start_byte, node.end_byte), node
+        stack.extend(node.children)
+        seen += 1
+    assert seen > 10

@@ -10,6 +10,7 @@ from perfsense.scanner.facts.driver import Driver, capture_ids, interesting
 from perfsense.scanner.facts.handlers import python_handler
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Import, Step, Value
 from perfsense.scanner.facts.pyvalues import (
+    MEMO_SIZE,
     compact,
     is_small_literal,
     string_value,
@@ -24,6 +25,7 @@ NODE_TYPES = ("function_definition", "lambda", "class_definition", "for_statemen
               "break_statement", "return_statement", "yield", "call", "assignment", "augmented_assignment",
               "with_item", "named_expression", "import_statement", "import_from_statement", "ERROR")
 _BUILTINS = frozenset(dir(builtins))
+_ARGS: dict[tuple[int, bytes], tuple[str | None, str, Value | None, str | None]] = {}
 _CALL_CONTEXT = """
 (await (call) @awaited)
 (expression_statement (call) @statement)
@@ -248,17 +250,30 @@ class _Walker:
                 rec.args.append(self._arg(arg, func))
 
     def _arg(self, arg: ts.Node, func: int) -> ArgRec:
+        if arg.has_error:
+            name, text, value, literal = self._arg_parts(arg)
+        else:  # like values, an argument's parts depend on its type and text only
+            key = (arg.kind_id, self.src.data[arg.start_byte:arg.end_byte])
+            parts = _ARGS.get(key)
+            if parts is None:
+                if len(_ARGS) >= MEMO_SIZE:
+                    _ARGS.clear()
+                parts = _ARGS[key] = self._arg_parts(arg)
+            name, text, value, literal = parts
+        return ArgRec(name=name, text=text, value=RawValue(func, value) if value is not None else None,
+                      literal=literal)
+
+    def _arg_parts(self, arg: ts.Node) -> tuple[str | None, str, Value | None, str | None]:
         name = None
         value_node = arg
         if arg.type == "keyword_argument":
             name_node = arg.child_by_field_name("name")
             name = self.text(name_node) if name_node else None
             value_node = arg.child_by_field_name("value") or arg
-        rec = ArgRec(name=name, text=compact(arg, self.src))
+        value = None
         if value_node.type in ("identifier", "attribute", "call", "subscript", "await"):
-            rec.value = value_of(value_node, func, self.src)
-        rec.literal = string_value(value_node, self.src)
-        return rec
+            value = value_of(value_node, 0, self.src).value
+        return name, compact(arg, self.src), value, string_value(value_node, self.src)
 
     def on_assignment(self, node, ctx):
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")

@@ -20,10 +20,27 @@ LITERAL_KINDS = {
 }
 MAX_WALK = 64
 SMALL = 10
+# An expression's value depends on its node type and text only, and texts repeat (within a
+# file, and from one version of an edited document to the next): memoised by both.
+MEMO_SIZE = 50_000
+_VALUES: dict[tuple[int, bytes], Value] = {}
 
 
 def value_of(node: ts.Node, func: int, src: SourceFile) -> RawValue:
     """The raw value of an expression: root name (unresolved) and steps."""
+    if node.has_error:
+        return RawValue(func, _value(node, src))
+    key = (node.kind_id, src.data[node.start_byte:node.end_byte])
+    value = _VALUES.get(key)
+    if value is None:
+        value = _value(node, src)
+        if len(_VALUES) >= MEMO_SIZE:
+            _VALUES.clear()
+        _VALUES[key] = value
+    return RawValue(func, value)
+
+
+def _value(node: ts.Node, src: SourceFile) -> Value:
     steps: list[Step] = []
     current: ts.Node | None = node
     root = "<expr>"
@@ -61,7 +78,7 @@ def value_of(node: ts.Node, func: int, src: SourceFile) -> RawValue:
             root = LITERAL_KINDS.get(kind, "<expr>")
         break
     steps.reverse()
-    return RawValue(func, Value(root, tuple(steps)))
+    return Value(root, tuple(steps))
 
 
 def call_args(args: ts.Node | None, src: SourceFile) -> tuple[str, ...]:
