@@ -3,7 +3,8 @@ yields must not depend on the files analysed before it in the same process."""
 from __future__ import annotations
 
 from perfsense.scanner.engine.worker import Settings, analyse_source
-from perfsense.scanner.facts import pyvalues
+from perfsense.scanner.facts import javascript as javascript_facts
+from perfsense.scanner.facts import jsvalues, memo, pyvalues
 from perfsense.scanner.facts import python as python_facts
 from perfsense.scanner.source import SourceFile
 
@@ -31,8 +32,8 @@ def helper(profile, key):
 
 
 def _clear() -> None:
-    pyvalues._VALUES.clear()
-    python_facts._ARGS.clear()
+    for memo in (pyvalues.VALUES, python_facts.ARGS, jsvalues.VALUES, javascript_facts.ARGS):
+        memo.clear()
 
 
 def _analyse(text: str):
@@ -48,7 +49,7 @@ def test_results_do_not_depend_on_what_was_analysed_before() -> None:
             result = _analyse(FIRST if name == "first" else SECOND)
             assert result.facts == alone[name].facts, order
             assert result.findings == alone[name].findings, order
-    assert pyvalues._VALUES and python_facts._ARGS  # the memos were used
+    assert len(pyvalues.VALUES) and len(python_facts.ARGS)  # the memos were used
 
 
 def test_values_inside_syntax_errors_are_not_memoised() -> None:
@@ -66,14 +67,46 @@ def test_values_inside_syntax_errors_are_not_memoised() -> None:
     assert broken
     for node in broken:
         pyvalues.value_of(node, 0, source)
-    assert not pyvalues._VALUES
+    assert not len(pyvalues.VALUES)
     _analyse(source.text)
-    assert all(b".g(" not in text for _kind, text in pyvalues._VALUES)
+    assert all(b".g(" not in text for _lang, _kind, text in pyvalues.VALUES.table)
 
 
 def test_memo_is_bounded(monkeypatch) -> None:
     _clear()
-    monkeypatch.setattr(pyvalues, "MEMO_SIZE", 5)
+    monkeypatch.setattr(memo, "MEMO_SIZE", 5)
     for i in range(30):
         _analyse(f"value_{i} = compute_{i}(arg_{i}.attr)\n")
-    assert len(pyvalues._VALUES) <= 5
+    assert 0 < len(pyvalues.VALUES) <= 5
+
+
+JS_FIRST = """import axios from 'axios';
+export async function load(ids) {
+  for (const id of ids) { await axios.get(`/api/${id}`, { timeout: 5 }); }
+  return helper(this.user.profile, 'name');
+}
+"""
+JS_SECOND = """const axios = require('./client');
+function helper(profile, key) {
+  axios.get(`/api/${id}`, { timeout: 5 });
+  return helper(this.user.profile, 'name'
+}
+"""
+
+
+def test_javascript_and_typescript_results_do_not_depend_on_order() -> None:
+    def run(text: str, lang: str):
+        return analyse_source(SourceFile("m.ts" if lang == "typescript" else "m.js", text, lang), "./m", False,
+                              Settings())
+
+    cases = [(JS_FIRST, "javascript"), (JS_SECOND, "javascript"), (JS_FIRST, "typescript"), (JS_SECOND, "typescript")]
+    _clear()
+    alone = []
+    for text, lang in cases:
+        _clear()
+        alone.append(run(text, lang))
+    _clear()
+    for (text, lang), expected in zip(cases + cases[::-1], alone + alone[::-1]):
+        result = run(text, lang)
+        assert result.facts == expected.facts and result.findings == expected.findings, lang
+    assert len(jsvalues.VALUES) and len(javascript_facts.ARGS)

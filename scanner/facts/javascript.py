@@ -15,6 +15,7 @@ from perfsense.scanner.facts.jsvalues import (
     string_value,
     value_of,
 )
+from perfsense.scanner.facts.memo import NodeMemo
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Export, Import, Step, Value
 from perfsense.scanner.source import SourceFile
 
@@ -36,6 +37,7 @@ JS_GLOBALS = frozenset({"window", "document", "globalThis", "process", "console"
                         "setTimeout", "setInterval", "clearTimeout", "clearInterval", "require",
                         "module", "exports", "fetch", "structuredClone", "navigator", "localStorage"})
 SMALL = 10
+ARGS: NodeMemo[tuple[str, Value | None, str | None]] = NodeMemo()  # text, value, literal
 NODE_TYPES = tuple(sorted(FUNCTION_NODES)) + (
     "class_declaration", "class", "abstract_class_declaration", "field_definition", "public_field_definition",
     "for_in_statement", "for_statement", "while_statement", "do_statement", "break_statement",
@@ -337,12 +339,16 @@ class _Walker:
             self._require(node, rec, func)
 
     def _arg(self, arg: ts.Node, func: int) -> ArgRec:
-        rec = ArgRec(name=None, text=compact(arg, self.src))
+        text, value, literal = ARGS.get(arg, self.src, lambda: self._arg_parts(arg))
+        return ArgRec(name=None, text=text, value=RawValue(func, value) if value is not None else None,
+                      literal=literal)
+
+    def _arg_parts(self, arg: ts.Node) -> tuple[str, Value | None, str | None]:
+        value = None
         if arg.type in ("identifier", "member_expression", "call_expression", "new_expression",
                         "subscript_expression", "await_expression", "this"):
-            rec.value = value_of(arg, func, self.src)
-        rec.literal = string_value(arg, self.src)
-        return rec
+            value = value_of(arg, 0, self.src).value
+        return compact(arg, self.src), value, string_value(arg, self.src)
 
     def on_variable_declarator(self, node, ctx):
         func = ctx.func

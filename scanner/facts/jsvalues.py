@@ -7,6 +7,7 @@ import sys
 import tree_sitter as ts
 
 from perfsense.scanner.facts.builder import RawValue
+from perfsense.scanner.facts.memo import NodeMemo
 from perfsense.scanner.facts.model import Step, Value
 from perfsense.scanner.source import SourceFile
 
@@ -23,7 +24,14 @@ LITERAL_KINDS = {
 MAX_WALK = 64
 
 
+VALUES: NodeMemo[Value] = NodeMemo()
+
+
 def value_of(node: ts.Node, func: int, src: SourceFile) -> RawValue:
+    return RawValue(func, VALUES.get(node, src, lambda: _value(node, src)))
+
+
+def _value(node: ts.Node, src: SourceFile) -> Value:
     steps: list[Step] = []
     current: ts.Node | None = node
     root = "<expr>"
@@ -68,7 +76,7 @@ def value_of(node: ts.Node, func: int, src: SourceFile) -> RawValue:
             root = LITERAL_KINDS.get(kind, "<expr>")
         break
     steps.reverse()
-    return RawValue(func, Value(root, tuple(steps)))
+    return Value(root, tuple(steps))
 
 
 def _prop(member: ts.Node, src: SourceFile) -> str:

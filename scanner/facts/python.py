@@ -9,8 +9,8 @@ from perfsense.scanner.facts.builder import ArgRec, ClassRec, FactsBuilder, RawV
 from perfsense.scanner.facts.driver import Driver, capture_ids, interesting
 from perfsense.scanner.facts.handlers import python_handler
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Import, Step, Value
+from perfsense.scanner.facts.memo import NodeMemo
 from perfsense.scanner.facts.pyvalues import (
-    MEMO_SIZE,
     compact,
     is_small_literal,
     string_value,
@@ -25,7 +25,7 @@ NODE_TYPES = ("function_definition", "lambda", "class_definition", "for_statemen
               "break_statement", "return_statement", "yield", "call", "assignment", "augmented_assignment",
               "with_item", "named_expression", "import_statement", "import_from_statement", "ERROR")
 _BUILTINS = frozenset(dir(builtins))
-_ARGS: dict[tuple[int, bytes], tuple[str | None, str, Value | None, str | None]] = {}
+ARGS: NodeMemo[tuple[str | None, str, Value | None, str | None]] = NodeMemo()  # name, text, value, literal
 _CALL_CONTEXT = """
 (await (call) @awaited)
 (expression_statement (call) @statement)
@@ -250,16 +250,7 @@ class _Walker:
                 rec.args.append(self._arg(arg, func))
 
     def _arg(self, arg: ts.Node, func: int) -> ArgRec:
-        if arg.has_error:
-            name, text, value, literal = self._arg_parts(arg)
-        else:  # like values, an argument's parts depend on its type and text only
-            key = (arg.kind_id, self.src.data[arg.start_byte:arg.end_byte])
-            parts = _ARGS.get(key)
-            if parts is None:
-                if len(_ARGS) >= MEMO_SIZE:
-                    _ARGS.clear()
-                parts = _ARGS[key] = self._arg_parts(arg)
-            name, text, value, literal = parts
+        name, text, value, literal = ARGS.get(arg, self.src, lambda: self._arg_parts(arg))
         return ArgRec(name=name, text=text, value=RawValue(func, value) if value is not None else None,
                       literal=literal)
 

@@ -6,6 +6,7 @@ import sys
 import tree_sitter as ts
 
 from perfsense.scanner.facts.builder import RawValue
+from perfsense.scanner.facts.memo import NodeMemo
 from perfsense.scanner.facts.model import Step, Value
 from perfsense.scanner.source import SourceFile
 
@@ -20,24 +21,12 @@ LITERAL_KINDS = {
 }
 MAX_WALK = 64
 SMALL = 10
-# An expression's value depends on its node type and text only, and texts repeat (within a
-# file, and from one version of an edited document to the next): memoised by both.
-MEMO_SIZE = 50_000
-_VALUES: dict[tuple[int, bytes], Value] = {}
+VALUES: NodeMemo[Value] = NodeMemo()
 
 
 def value_of(node: ts.Node, func: int, src: SourceFile) -> RawValue:
     """The raw value of an expression: root name (unresolved) and steps."""
-    if node.has_error:
-        return RawValue(func, _value(node, src))
-    key = (node.kind_id, src.data[node.start_byte:node.end_byte])
-    value = _VALUES.get(key)
-    if value is None:
-        value = _value(node, src)
-        if len(_VALUES) >= MEMO_SIZE:
-            _VALUES.clear()
-        _VALUES[key] = value
-    return RawValue(func, value)
+    return RawValue(func, VALUES.get(node, src, lambda: _value(node, src)))
 
 
 def _value(node: ts.Node, src: SourceFile) -> Value:
