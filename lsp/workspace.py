@@ -32,6 +32,7 @@ from perfsense.scanner.model import Finding, Skip, SkipReason
 from perfsense.scanner.parse import Reuse
 from perfsense.scanner.project import Project
 from perfsense.scanner.source import SourceFile
+from perfsense.scanner.untouched import untouched_functions
 
 log = logging.getLogger("perfsense.lsp")
 CONFIG_FILES = ("perfsense.toml", "pyproject.toml")
@@ -212,7 +213,10 @@ class Index:
         self.buffers[buffer.rel] = analysed
         facts = result.facts
         if facts is not None and (previous is None or previous.result.facts is not facts):
-            self._put(facts)
+            untouched: frozenset[int] = frozenset()
+            if previous is not None and previous.result.facts is not None:
+                untouched = untouched_functions(previous.source, previous.result.facts, source, facts)
+            self._put(facts, untouched)
         return analysed
 
     def _analyse(self, source: SourceFile) -> FileResult:
@@ -276,9 +280,9 @@ class Index:
                                  max_file_size=self.settings.max_file_size, cwd=self.root)
         return next((t for t in tasks if t.rel == rel), None)
 
-    def _put(self, facts: FileFacts) -> None:
+    def _put(self, facts: FileFacts, untouched: frozenset[int] = frozenset()) -> None:
         if self.graph is not None:
-            self.graph.replace_file(facts)
+            self.graph.replace_file(facts, untouched)
         else:
             self.project.replace_file(facts)
 

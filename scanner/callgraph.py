@@ -9,7 +9,7 @@ effect sites with one shortest witness path each.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,8 @@ from perfsense.scanner.model import ChainStep, Location
 from perfsense.scanner.project import FunctionRef, Project, file_shape
 
 MAX_SITES = 16  # effect sites kept per function and effect
+# What one call contributes: its effect sites (kind, label) and edges (callee, how, offloaded).
+Kept = tuple[Sequence[tuple[str, str]], Sequence[tuple[FunctionRef, str, bool]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,8 @@ class CallGraph:
         self._nodes: dict[str, list[FunctionRef]] = {}  # per file, in function order
         self._edges_version: dict[str, int] = {}  # per file: bumped whenever its out-edges change
         self._per_file: dict[tuple[str, str], tuple[FileFacts, int, Any]] = {}
+        # per file replaced since the build: its facts and the effect kinds' file contexts
+        self._contexts: dict[str, tuple[FileFacts, tuple[object, ...]]] = {}
         for path in sorted(project.files):
             self._add_file(project.files[path])
         self.propagate()
@@ -68,8 +72,9 @@ class CallGraph:
         self.graph.add_nodes(nodes)
         self._add_edges(facts)
 
-    def _add_edges(self, facts: FileFacts) -> None:
-        """The file's call edges and direct effects (its nodes exist)."""
+    def _add_edges(self, facts: FileFacts, kept: dict[int, Kept] | None = None) -> None:
+        """The file's call edges and direct effects (its nodes exist); calls in `kept` get
+        the sites and edges given there instead of being resolved and detected again."""
         path = facts.path
         self._edges_version[path] = self._edges_version.get(path, 0) + 1
         for fn in facts.functions:
@@ -81,6 +86,13 @@ class CallGraph:
                             self._offloads(facts, parent)))
         for call in facts.calls:
             caller = FunctionRef(path, call.func)
+            known = kept.get(call.id) if kept else None
+            if known is not None:
+                for kind_name, label in known[0]:
+                    self.direct.setdefault(caller, []).append(EffectSite(kind_name, path, call.id, label))
+                for callee, how, offloaded in known[1]:
+                    self._edge(Edge(caller, callee, call.id, how, offloaded))
+                continue
             for kind in self.kinds:
                 for label in kind.detect(self.project, facts, call, self.catalogs):
                     self.direct.setdefault(caller, []).append(EffectSite(kind.name, path, call.id, label))
@@ -109,13 +121,18 @@ class CallGraph:
 
         return is_offload(self.project, facts, call, self.catalogs)
 
-    def replace_file(self, facts: FileFacts) -> None:
+    def replace_file(self, facts: FileFacts, untouched: frozenset[int] = frozenset()) -> None:
         """Swap one file's facts in and bring the graph up to date, as a fresh build would be.
 
         When the file's shape (`project.file_shape`) is unchanged, as for typing inside a
         function body, only its own calls are resolved again; otherwise every file with an
         edge into it or importing it is re-resolved too. Effects are then re-propagated from
         the functions whose calls changed, up through their callers.
+
+        `untouched` (the language server's hint, `scanner.untouched`): functions whose code
+        the edit did not touch. With the same shape, and the same file-level inputs of every
+        effect kind (`EffectKind.file_context`, `call_inputs`), their calls keep the sites
+        and edges they had, and only the other calls are resolved and detected again.
         """
         path = facts.path
         old = self.project.files.get(path)
@@ -123,16 +140,46 @@ class CallGraph:
         stale = {path} if same else {path} | self._dependents(path, old, facts)
         self.project.replace_file(facts, same_shape=same)
         changed = self._sync_nodes(facts)
+        contexts = tuple(kind.file_context(self.project, facts, self.catalogs) for kind in self.kinds)
+        previous = self._contexts.get(path)
+        kept = None
+        if same and untouched and previous is not None and previous[0] is old and previous[1] == contexts:
+            kept = self._kept(old, facts, untouched)
         for other in sorted(stale):
+            self._contexts.pop(other, None)
             if other in self.project.files:
-                changed.update(self._rebuild(self.project.files[other]))
+                changed.update(self._rebuild(self.project.files[other], kept if other == path else None))
+        self._contexts[path] = (facts, contexts)
         self.propagate(changed)
+
+    def _kept(self, old: FileFacts, new: FileFacts, untouched: frozenset[int]) -> dict[int, Kept]:
+        """New call id -> the sites and edges of the same call in the old facts, for the calls
+        of untouched functions whose per-call inputs are the same."""
+        sites: dict[int, list[tuple[str, str]]] = {}
+        edges: dict[int, list[tuple[FunctionRef, str, bool]]] = {}
+        for node in self._nodes.get(new.path, []):
+            for site in self.direct.get(node, ()):
+                sites.setdefault(site.call, []).append((site.kind, site.label))
+            for edge in self.out_edges(node):
+                if edge.how != "inline":  # (inline callback edges are made again: cheap)
+                    edges.setdefault(edge.call, []).append((edge.callee, edge.how, edge.offloaded))
+        before, after = _calls_of(old, untouched), _calls_of(new, untouched)
+        kept: dict[int, Kept] = {}
+        for func, calls in after.items():
+            if len(calls) != len(before.get(func, ())):
+                continue
+            for was, call in zip(before[func], calls):
+                if all(kind.call_inputs(old, was) == kind.call_inputs(new, call) for kind in self.kinds):
+                    kept[call.id] = (sites.get(was.id, ()), edges.get(was.id, ()))
+        return kept
 
     def remove_file(self, path: str) -> None:
         old = self.project.files.get(path)
         if old is None:
             return
         dependents = self._dependents(path, old, None)
+        for other in (path, *dependents):
+            self._contexts.pop(other, None)
         self._drop_nodes(self._nodes.pop(path, []))
         self.project.remove_file(path)
         self._per_file = {key: entry for key, entry in self._per_file.items() if key[1] != path}
@@ -164,14 +211,14 @@ class CallGraph:
             for kind in self.kinds:
                 self._reach.pop((node, kind.name), None)
 
-    def _rebuild(self, facts: FileFacts) -> list[FunctionRef]:
+    def _rebuild(self, facts: FileFacts, kept: dict[int, Kept] | None = None) -> list[FunctionRef]:
         """Resolve the file's calls again: its out-edges and direct effects are rebuilt."""
         nodes = self._nodes.get(facts.path, [])
         for node in nodes:
             self.graph.clear_out_edges(node)
         for node in nodes:
             self.direct.pop(node, None)
-        self._add_edges(facts)
+        self._add_edges(facts, kept)
         return nodes
 
     def _dependents(self, path: str, old: FileFacts | None, new: FileFacts | None) -> set[str]:
@@ -304,6 +351,15 @@ class CallGraph:
     @property
     def size(self) -> tuple[int, int]:
         return len(self.graph), self.graph.edge_count
+
+
+def _calls_of(facts: FileFacts, funcs: frozenset[int]) -> dict[int, list[Call]]:
+    """The calls of the given functions, per function, in order."""
+    out: dict[int, list[Call]] = {}
+    for call in facts.calls:
+        if call.func in funcs:
+            out.setdefault(call.func, []).append(call)
+    return out
 
 
 def _components(successors, nodes: set[FunctionRef]) -> list[list[FunctionRef]]:

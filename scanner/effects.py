@@ -36,6 +36,17 @@ class EffectKind:
         """Whether the effect of the callee counts for the caller along this edge."""
         return not edge.offloaded
 
+    # `detect` may read a call, the code of its function and of the functions around it, and
+    # the project's shape. What else it reads is declared below: the call graph compares it
+    # between two versions of a file before it keeps the effects of calls an edit did not touch.
+    def file_context(self, project: Project, facts: FileFacts, catalogs: Catalogs) -> object:
+        """Project- or file-wide data detection reads (e.g. names bound anywhere to queries)."""
+        return None
+
+    def call_inputs(self, facts: FileFacts, call: Call) -> object:
+        """Data computed over the whole file that detection reads for this call (facts.extra)."""
+        return None
+
 
 def effect_kinds() -> list[EffectKind]:
     from perfsense.scanner.engine.registry import load_rule_modules

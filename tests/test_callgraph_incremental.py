@@ -4,6 +4,8 @@ same-shape edits (only the file's own calls re-resolved, reach re-propagated fro
 shape changes (importers and callers re-resolved), removals, chains of callers."""
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from perfsense.scanner.callgraph import CallGraph
@@ -316,3 +318,101 @@ def test_repeated_code_after_each_edit_is_what_a_fresh_build_gives():
     assert len({tuple(sorted(map(repr, s.items()))) for s in seen}) >= 3  # the edits did change it
     graph.remove_file("web/track.js")
     assert _repeated(graph) == _repeated(CallGraph(Project({"web/jobs.js": facts["web/jobs.js"]}), CATALOGS))
+
+
+# --- edits inside one function, with the language server's hint ---------------------------
+HINTED = {
+    "shop/__init__.py": "",
+    "shop/models.py": """
+        from django.db import models
+
+        class Order(models.Model):
+            customer = models.ForeignKey("Customer", on_delete=models.CASCADE)
+    """,
+    "shop/views.py": """
+        import time
+        import requests
+        from shop.models import Order
+
+        def fetch(url):
+            return requests.get(url, timeout=5)
+
+        def lookup(key):
+            return finder(id=key)
+
+        class Page:
+            def load(self, url):
+                time.sleep(1)
+                return fetch(url)
+
+            def other(self):
+                return [Order.objects.get(id=i) for i in range(3)]
+
+        async def view(request):
+            page = Page()
+            return page.load(request.url), lookup(1)
+
+        def setup():
+            return 0
+    """,
+    "web/widget.js": """
+        import React from 'react';
+        export class Widget extends React.Component {
+          componentDidMount() {
+            window.addEventListener('resize', this.onResize);
+            setInterval(() => this.tick(), 1000);
+          }
+          componentWillUnmount() {
+            this.done = true;
+          }
+          render() { return null; }
+        }
+    """,
+}
+
+# (path, old text, new text): each edit stays inside one function
+HINTED_EDITS = [
+    ("shop/views.py", "    return requests.get(url, timeout=5)", "    requests.post(url)\n    return requests.get(url, timeout=5)"),
+    ("shop/views.py", "        time.sleep(1)\n", "        # slept here once\n"),
+    ("shop/views.py", "        time.sleep(1)\n", "        time.sleep(1)\n        time.sleep(2)\n"),
+    ("shop/views.py", "    return 0", "    finder = Order.objects.filter\n    return finder"),  # binds a query alias
+    ("shop/views.py", "        return [Order.objects.get(id=i) for i in range(3)]", "        return []"),
+    ("web/widget.js", "    this.done = true;", "    this.done = true;\n    window.removeEventListener('resize', this.onResize);"),
+    ("web/widget.js", "  render() { return null; }", "  render() { console.log('bye'); return null; }"),
+]
+
+
+def _full_snapshot(graph: CallGraph) -> dict:
+    """Everything a fresh build fixes, in order: direct sites, out-edges, reach."""
+    nodes = sorted(graph.graph.nodes)
+    return {
+        "direct": {node: list(graph.direct.get(node, ())) for node in nodes if graph.direct.get(node)},
+        "edges": {node: [(e.callee, e.call, e.how, e.offloaded) for e in graph.out_edges(node)] for node in nodes},
+        "reach": _snapshot(graph)["reach"],
+    }
+
+
+@pytest.mark.parametrize("index", range(len(HINTED_EDITS)))
+def test_edits_with_the_untouched_hint_equal_a_fresh_build(index: int):
+    from perfsense.scanner.source import SourceFile, language_of
+    from perfsense.scanner.untouched import untouched_functions
+
+    path, old, new = HINTED_EDITS[index]
+    files = {p: textwrap.dedent(t).lstrip("\n") for p, t in HINTED.items()}
+    facts = facts_of(files)
+    graph = CallGraph(Project(dict(facts)), CATALOGS)
+    texts = [files[path]]
+    for step in range(3):  # the edit, its undo, the edit again (the first sets up the hint)
+        text = texts[-1].replace(old, new) if step % 2 == 0 else files[path]
+        assert text != texts[-1], "the edit must apply"
+        changed = dict(files, **{path: text})
+        new_facts = facts_of(changed)
+        lang = language_of(path)
+        untouched = untouched_functions(SourceFile(path, texts[-1], lang), facts[path], SourceFile(path, text, lang),
+                                        new_facts[path])
+        if index != 3:  # a new binding in `setup` still leaves every other function untouched
+            assert untouched, "the hint must name the untouched functions"
+        assert file_shape(new_facts[path]) == file_shape(facts[path])  # (else the hint is not used)
+        graph.replace_file(new_facts[path], untouched)
+        assert _full_snapshot(graph) == _full_snapshot(CallGraph(Project(dict(new_facts)), CATALOGS)), (step, text)
+        facts, texts = new_facts, [*texts, text]

@@ -40,6 +40,9 @@ class RepeatedWorkEffect(EffectKind):
             return ()  # repeated inside the helper's own loop: reported there, once
         return (label,)
 
+    def call_inputs(self, facts, call) -> object:
+        return ((facts.extra.get(REPEATED_KEY) or {}).get("repeated") or {}).get(call.id)
+
     def passes(self, project, edge) -> bool:
         if edge.offloaded or edge.how == "reference":
             return False

@@ -42,6 +42,12 @@ class _Leaked(EffectKind):
             return ()
         return (acq.label,)
 
+    def call_inputs(self, facts, call) -> object:
+        if facts.language == "python":
+            return None
+        acq = acquisition_at(facts, call.id)  # released or not depends on the whole file
+        return None if acq is None else (acq.kind, acq.label, unreleasable(acq))
+
 
 class TimerStarted(_Leaked):
     name = "timer-started"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from perfsense.rules.n_plus_one.analysis import site_query
+from perfsense.rules.n_plus_one.names import project_aliases
 from perfsense.scanner.effects import EffectKind
 
 
@@ -21,3 +22,6 @@ class DbQueryEffect(EffectKind):
 
     def passes(self, project, edge) -> bool:
         return not edge.offloaded
+
+    def file_context(self, project, facts, catalogs) -> object:
+        return project_aliases(project, catalogs)

@@ -15,7 +15,8 @@ import tree_sitter as ts
 
 from perfsense.scanner.parse.walk import iter_nodes
 
-__all__ = ["ParseTimeout", "Reuse", "document_order", "error_lines", "iter_nodes", "language", "parse", "query"]
+__all__ = ["ParseTimeout", "Reuse", "changed_region", "document_order", "error_lines", "iter_nodes", "language",
+           "parse", "query"]
 
 
 class ParseTimeout(Exception):
@@ -84,17 +85,23 @@ class Reuse:
         old, tree = self.data, self.tree
         if tree is None or lang != self.lang or tree.root_node.has_error:
             return None
-        start = _common_prefix(old, data)
-        keep = min(len(old), len(data)) - start
-        end = _common_prefix(old[::-1][:keep], data[::-1][:keep])
-        old_end, new_end = len(old) - end, len(data) - end
+        start, old_end, new_end = changed_region(old, data)
         tree = tree.copy()
         tree.edit(start_byte=start, old_end_byte=old_end, new_end_byte=new_end, start_point=_point(old, start),
                   old_end_point=_point(old, old_end), new_end_point=_point(data, new_end))
         return tree
 
 
-def _common_prefix(a: bytes, b: bytes) -> int:
+def changed_region(old: bytes, new: bytes) -> tuple[int, int, int]:
+    """(start, end in `old`, end in `new`) of the bytes an edit replaced: what comes before
+    `start` and after the ends is the same in both."""
+    start = common_prefix(old, new)
+    keep = min(len(old), len(new)) - start
+    end = common_prefix(old[::-1][:keep], new[::-1][:keep])
+    return start, len(old) - end, len(new) - end
+
+
+def common_prefix(a: bytes, b: bytes) -> int:
     """Length of the longest common prefix (a binary search of C-speed comparisons)."""
     low, high = 0, min(len(a), len(b))
     while low < high:
