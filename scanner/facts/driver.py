@@ -63,20 +63,18 @@ class Driver:
                 handler(node, self.context(pos))
 
 
-def interesting(lang: str, root: ts.Node, node_types: Iterable[str]) -> list[ts.Node]:
-    """Every node of the given types under `root`, outermost first, in document order."""
+def interesting(lang: str, root: ts.Node, node_types: Iterable[str],
+                context: str = "") -> tuple[list[ts.Node], dict[str, set[int]]]:
+    """Every node of the given types under `root`, outermost first, in document order; and
+    the node ids of each capture of the `context` query, run in the same pass over the tree.
+
+    The context captures let a handler ask about a node's parent (`awaited`, a statement
+    of its own, returned) without `Node.parent`, which tree-sitter computes by descending
+    from the root: asked for every call of a 10,000-term chain, that is quadratic.
+    """
     grammar = language(lang)
     kinds = [kind for kind in node_types if grammar.id_for_node_kind(kind, True)]
-    source = "[" + " ".join(f"({kind})" for kind in kinds) + "] @n"
-    return document_order(ts.QueryCursor(query(lang, source)).captures(root).get("n", []))
-
-
-def capture_ids(lang: str, root: ts.Node, source: str) -> dict[str, set[int]]:
-    """Node ids per capture name of a query over `root`.
-
-    Lets a handler ask about a node's parent (`awaited`, a statement of its own, returned)
-    without `Node.parent`, which tree-sitter computes by descending from the root: asked
-    for every call of a 10,000-term chain, that is quadratic.
-    """
+    source = "[" + " ".join(f"({kind})" for kind in kinds) + "] @n\n" + context
     found = ts.QueryCursor(query(lang, source)).captures(root)
-    return {name: {node.id for node in nodes} for name, nodes in found.items()}
+    nodes = document_order(found.pop("n", []))
+    return nodes, {name: {node.id for node in captured} for name, captured in found.items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import tree_sitter as ts
 
 from perfsense.scanner.facts.builder import ArgRec, ClassRec, FactsBuilder, FunctionRec, RawValue
-from perfsense.scanner.facts.driver import Driver, capture_ids, interesting
+from perfsense.scanner.facts.driver import Driver, interesting
 from perfsense.scanner.facts.handlers import NEST_ROUTE_DECORATORS, js_callback_handler, js_named_handler
 from perfsense.scanner.facts.jsvalues import (
     FUNCTION_NODES,
@@ -76,9 +76,9 @@ class _Walker:
         self.b.add_function(name="<module>", qualname="", kind="module", is_async=False, span=whole,
                             header=whole, parent=None)
         self.driver = Driver(root)
-        self.context_ids = capture_ids(self.src.language, root, _CALL_CONTEXT)
         handlers = {kind: getattr(self, "on_" + kind, None) or self.on_function for kind in NODE_TYPES}
-        self.driver.run(interesting(self.src.language, root, NODE_TYPES), handlers)
+        nodes, self.context_ids = interesting(self.src.language, root, NODE_TYPES, _CALL_CONTEXT)
+        self.driver.run(nodes, handlers)
         self._finish()
 
     # --- functions and classes -------------------------------------------------------

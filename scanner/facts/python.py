@@ -6,7 +6,7 @@ import builtins
 import tree_sitter as ts
 
 from perfsense.scanner.facts.builder import ArgRec, ClassRec, FactsBuilder, RawValue
-from perfsense.scanner.facts.driver import Driver, capture_ids, interesting
+from perfsense.scanner.facts.driver import Driver, interesting
 from perfsense.scanner.facts.handlers import python_handler
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Import, Step, Value
 from perfsense.scanner.facts.memo import NodeMemo
@@ -61,9 +61,9 @@ class _Walker:
         self.b.add_function(name="<module>", qualname="", kind="module", is_async=False, span=whole,
                             header=whole, parent=None)
         self.driver = Driver(root)
-        self.context_ids = capture_ids("python", root, _CALL_CONTEXT)
         handlers = {kind: getattr(self, "on_" + kind) for kind in NODE_TYPES}
-        self.driver.run(interesting("python", root, NODE_TYPES), handlers)
+        nodes, self.context_ids = interesting("python", root, NODE_TYPES, _CALL_CONTEXT)
+        self.driver.run(nodes, handlers)
 
     # --- definitions -----------------------------------------------------------------
     def on_function_definition(self, node, ctx):
