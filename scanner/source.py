@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 from perfsense.scanner.model import Position, SkipReason, Span, flat_span
@@ -29,6 +30,7 @@ JS_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
 
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _NON_ASCII = re.compile(rb"[\x80-\xff]+")
+_ONE = 1
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 SNIFF_BYTES = 8192
 
@@ -111,11 +113,12 @@ class SourceFile:
     def __post_init__(self) -> None:
         if not self.data:
             self.data = self.text.encode("utf-8", "surrogatepass")
-        if not self.line_starts:
-            starts = [0]
-            starts.extend(m.end() for m in _LINE_BREAK.finditer(self.data))
-            self.line_starts = starts
         data = self.data
+        if not self.line_starts:
+            if b"\r" in data:
+                self.line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(data))]
+            else:  # the common case, in C: one past each line's length, summed up
+                self.line_starts = list(accumulate(map(_ONE.__add__, map(len, data.split(b"\n")[:-1])), initial=0))
         same_rows = data.count(b"\r") == data.count(b"\r\n")
         self.simple = same_rows and data.isascii()
         if same_rows and not self.simple:

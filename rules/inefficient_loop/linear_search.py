@@ -55,6 +55,8 @@ class LinearSearchInLoop(LoopProjectRule):
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         yield from self.direct(ctx)
         project = ctx.project
+        if not any((project.files[path].extra.get(self.id) or {}).get("looped") for path in ctx.targets()):
+            return  # no target hands a loop's items to a call: no scan anywhere matters
         scans: dict[tuple[str, int], list[ScanSite]] = {}
         for path, facts in project.files.items():
             for site in (facts.extra.get(self.id) or {}).get("scans", ()):

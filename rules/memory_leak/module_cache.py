@@ -59,13 +59,12 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
         graph = ctx.graph
         reasons = repeated(graph)
         project = ctx.project
-        trimmed: dict[str, set[str]] = {}  # attribute name -> files that trim it through a module
-        for other in project.files.values():
-            for name in leak_facts(other).attr_evictions:
-                trimmed.setdefault(name, set()).add(other.path)
+        trimmed: dict[str, set[str]] = {}  # attribute name -> files trimming it through a module
         for path in ctx.targets():
             facts = project.files[path]
             data = leak_facts(facts)
+            if not trimmed and any(not coll.bounded and not coll.owner for coll in data.collections):
+                trimmed = _trimmed(project)  # (read every file only when a module collection can grow)
             for coll in data.collections:
                 if coll.bounded or (not coll.owner and (trimmed.get(coll.name, set()) - {path}
                                                         or _imported_elsewhere(project, facts, coll.name))):
@@ -154,3 +153,13 @@ def _imported_elsewhere(project: Project, facts: FileFacts, name: str) -> bool:
             if imp.name == name and project.module_file(imp.module, other.path) == facts.path:
                 return True
     return False
+
+
+def _trimmed(project: Project) -> dict[str, set[str]]:
+    """Attribute name -> the files that reset or trim an attribute of that name through
+    another module (`cache_module._cache = {}`)."""
+    out: dict[str, set[str]] = {}
+    for other in project.files.values():
+        for name in leak_facts(other).attr_evictions:
+            out.setdefault(name, set()).add(other.path)
+    return out
