@@ -32,7 +32,7 @@ from perfsense.scanner.model import Finding, Skip, SkipReason
 from perfsense.scanner.parse import Reuse
 from perfsense.scanner.project import Project
 from perfsense.scanner.source import SourceFile
-from perfsense.scanner.untouched import untouched_functions
+from perfsense.scanner.untouched import Previous, untouched_functions
 
 log = logging.getLogger("perfsense.lsp")
 CONFIG_FILES = ("perfsense.toml", "pyproject.toml")
@@ -233,7 +233,11 @@ class Index:
                 and disk.facts.module == module:
             return disk  # the buffer is the saved file: nothing to parse
         reuse = self.trees.setdefault(rel, Reuse())
-        return analyse_source(source, module, is_package, self.settings, digest, reuse)
+        last = self.buffers.get(rel)
+        previous = None
+        if last is not None and last.result.facts is not None and not last.result.error_ranges:
+            previous = Previous(last.source, last.result.facts)
+        return analyse_source(source, module, is_package, self.settings, digest, reuse, previous)
 
     def close(self, rel: str) -> None:
         """The document is closed: the file on disk (if any, inside the root) takes its place."""

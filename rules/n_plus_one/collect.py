@@ -9,15 +9,16 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import tree_sitter as ts
 
 from perfsense.scanner.engine.rule import FileContext
+from perfsense.scanner.untouched import Edit, top_function
 from perfsense.scanner.facts import jsvalues, pyvalues
 from perfsense.scanner.facts.model import FileFacts, Step, Value
-from perfsense.scanner.model import Span
+from perfsense.scanner.model import Span, flat_span
 from perfsense.scanner.parse import captures
 
 MAX_READS = 20000
@@ -55,7 +56,12 @@ ASSIGN_TYPES = frozenset({"assignment", "augmented_assignment", "assignment_expr
 
 
 def collect(ctx: FileContext) -> Collected:
-    return _Collector(ctx).run()
+    collector = _Collector(ctx)
+    if ctx.edit is not None:
+        spliced = collector.run_edited(ctx.edit)
+        if spliced is not None:
+            return spliced
+    return collector.run()
 
 
 class _Collector:
@@ -86,6 +92,47 @@ class _Collector:
                 self._read(node)
         return Collected(tuple(self.reads[:MAX_READS]), dict(self.exits), dict(self.texts),
                          dict(self.arguments))
+
+    def run_edited(self, edit: Edit) -> Collected | None:
+        """The collection of a document's new version from its previous one, when only one
+        top-level Python function changed: that function's nodes are collected again, the
+        rest is taken over with call and loop ids renumbered and lines moved. None when the
+        parts do not line up (then the whole file is collected)."""
+        old, new = edit.previous.facts, self.facts
+        before = next((v for v in old.extra.values() if isinstance(v, Collected)), None)
+        if before is None or self.lang is not PY or len(before.reads) >= MAX_READS:
+            return None
+        inside = {fn.id for fn in new.functions if top_function(new, fn.id) == edit.holder}
+        calls = _Renumber.of([c.id for c in old.calls if c.func in inside], [c.id for c in new.calls if c.func in inside])
+        loops = _Renumber.of([lp.id for lp in old.loops if lp.func in inside], [lp.id for lp in new.loops if lp.func in inside])
+        if calls is None or loops is None:
+            return None
+        old_holder, holder = old.functions[edit.holder].span, new.functions[edit.holder].span
+        source = self.ctx.source
+        self.callback_loops = {lp.func: lp.id for lp in new.loops if lp.kind == "callback"}
+        self.context = {}
+        calls_at = (self.lang["call"], "new_expression")
+        for _name, node in captures(self.ctx.language, self.lang["query"], self.ctx.root,
+                                    within=(source.offset(holder.start), source.offset(holder.end))):
+            if node.type in calls_at:
+                self._call(node, self._key(node))
+            elif self._maximal(node):
+                self._read(node)
+        reads: list[Read] = []
+        for read in before.reads:
+            if read.func in inside:
+                continue
+            if read.span.start.line > old_holder.end.line:
+                read = replace(read, loop=loops.map(read.loop), span=_moved(read.span, edit.lines))
+            elif not read.span.end <= old_holder.start:
+                return None  # (neither before nor after the function: not a layout we splice)
+            reads.append(read)
+        cut = next((i for i, r in enumerate(reads) if r.span.start.line > holder.end.line), len(reads))
+        reads[cut:cut] = self.reads
+        if len(reads) >= MAX_READS:
+            return None
+        return Collected(tuple(reads), calls.merge(before.exits, self.exits), calls.merge(before.texts, self.texts),
+                         calls.merge(before.arguments, self.arguments))
 
     def _key(self, node: ts.Node) -> Span:
         return self.ctx.source.node_span(node)
@@ -217,3 +264,37 @@ class _Collector:
         module = pyvalues if self.ctx.language == "python" else jsvalues
         value = module.value_of(node, func, self.ctx.source).value
         return value if value.steps else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Renumber:
+    """Ids (of calls or loops) after an edit that replaced the contiguous block `start` ..
+    `start + old_count` by `new_count` ids; ids after the block move by the difference."""
+
+    start: int
+    old_count: int
+    new_count: int
+
+    @classmethod
+    def of(cls, old_ids: list[int], new_ids: list[int]) -> _Renumber | None:
+        start = (old_ids or new_ids or [0])[0]
+        if old_ids != list(range(start, start + len(old_ids))) or new_ids != list(range(start, start + len(new_ids))):
+            return None  # not one block, or not at the same place
+        return cls(start, len(old_ids), len(new_ids))
+
+    def map(self, old_id: int | None) -> int | None:
+        if old_id is None or old_id < self.start:
+            return old_id
+        return old_id + self.new_count - self.old_count
+
+    def merge(self, before: dict[int, str], inside: list[tuple[int, str]]) -> dict[int, str]:
+        """Entries by new id, in id order: those before the block, the block's, those after."""
+        out = {key: value for key, value in before.items() if key < self.start}
+        out.update(inside)
+        end = self.start + self.old_count
+        out.update((self.map(key), value) for key, value in before.items() if key >= end)
+        return out
+
+
+def _moved(span: Span, lines: int) -> Span:
+    return flat_span(span.start.line + lines, span.start.column, span.end.line + lines, span.end.column)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from perfsense.scanner.facts.model import FileFacts
     from perfsense.scanner.project import Project
     from perfsense.scanner.source import SourceFile
+    from perfsense.scanner.untouched import Edit
 
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 LANGUAGES = ("python", "javascript")  # "javascript" covers JS, JSX, TS and TSX
@@ -140,6 +141,9 @@ class FileContext:
     facts: FileFacts
     catalogs: Catalogs
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The language server's next version of a document: the previous version's facts and
+    # the one function the edit changed (a rule may redo only that function's part).
+    edit: Edit | None = None
 
     @property
     def path(self) -> str:
@@ -150,7 +154,7 @@ class FileContext:
         return self.source.language
 
     def span(self, node: ts.Node) -> Span:
-        return self.source.span(node.start_byte, node.end_byte)
+        return self.source.node_span(node)
 
     def text(self, node: ts.Node | None, limit: int = 200) -> str:
         if node is None:

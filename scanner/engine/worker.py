@@ -29,6 +29,7 @@ from perfsense.scanner.parse import ParseTimeout, Reuse, error_lines, parse
 from perfsense.scanner.parse.legacy import python2_syntax
 from perfsense.scanner.reading import ReadError, read_capped
 from perfsense.scanner.source import PYTHON, DecodeError, SourceFile, decode, is_js
+from perfsense.scanner.untouched import Previous, edit_of
 
 if TYPE_CHECKING:
     from perfsense.scanner.discovery import FileTask
@@ -154,16 +155,16 @@ def analyse_bytes(raw: bytes, rel: str, language: str, module: str, is_package: 
 
 
 def analyse_source(source: SourceFile, module: str, is_package: bool, settings: Settings,
-                   digest: str = "", reuse: Reuse | None = None) -> FileResult:
-    """The per-file result of one text. `reuse` carries a document's previous tree from one
-    call to the next (the language server)."""
+                   digest: str = "", reuse: Reuse | None = None, previous: Previous | None = None) -> FileResult:
+    """The per-file result of one text. The language server passes a document's previous
+    tree (`reuse`, carried from one call to the next) and previous version (`previous`)."""
     rel = source.path
     skip = _policy_skip(source, settings)
     if skip is not None:
         return FileResult(path=rel, digest=digest, skips=(skip,), lines=source.line_count)
     try:
         with _deadline(settings.timeout):
-            return _analyse(source, module, is_package, settings, digest, reuse)
+            return _analyse(source, module, is_package, settings, digest, reuse, previous)
     except (FileTimeout, ParseTimeout):
         return _skipped(source, digest, SkipReason.TIMEOUT, f"over the {settings.timeout:g} s per-file timeout")
     except RecursionError:
@@ -195,7 +196,7 @@ def _policy_skip(source: SourceFile, settings: Settings) -> Skip | None:
 
 
 def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settings, digest: str,
-             reuse: Reuse | None = None) -> FileResult:
+             reuse: Reuse | None = None, previous: Previous | None = None) -> FileResult:
     deadline = time.monotonic() + settings.timeout
     tree = parse(source.data, source.language, deadline, reuse)
     if tree.root_node.has_error and source.language == "javascript":
@@ -221,7 +222,9 @@ def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settin
                           line=ranges[0][0]))
     facts = extract(source, root, module, is_package)
     catalogs = _catalogs(settings)
-    ctx = FileContext(source=source, root=root, facts=facts, catalogs=catalogs, options=settings.rule_options)
+    edit = edit_of(previous, source, facts) if previous is not None and not root.has_error else None
+    ctx = FileContext(source=source, root=root, facts=facts, catalogs=catalogs, options=settings.rule_options,
+                      edit=edit)
     findings: list[Finding] = []
     extra: dict[str, Any] = {}
     for cls in (*rule_classes(), *settings.extra_rules):

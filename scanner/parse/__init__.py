@@ -256,10 +256,19 @@ def document_order(nodes: Iterable[ts.Node]) -> list[ts.Node]:
     return sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte, n.kind_id))
 
 
-def captures(lang: str, source: str, node: ts.Node) -> Iterator[tuple[str, ts.Node]]:
+def captures(lang: str, source: str, node: ts.Node,
+             within: tuple[int, int] | None = None) -> Iterator[tuple[str, ts.Node]]:
     """(capture name, node) pairs of a query over `node`, in document order, outermost first
-    (see `document_order`)."""
-    found = ts.QueryCursor(query(lang, source)).captures(node)
-    pairs = [(name, n) for name, nodes in found.items() for n in nodes]
+    (see `document_order`); with `within`, only nodes inside that byte range."""
+    cursor = ts.QueryCursor(query(lang, source))
+    if within is None:
+        found = cursor.captures(node)
+        pairs = [(name, n) for name, nodes in found.items() for n in nodes]
+    else:
+        start, end = within
+        cursor.set_byte_range(start, end)
+        found = cursor.captures(node)
+        pairs = [(name, n) for name, nodes in found.items() for n in nodes
+                 if start <= n.start_byte and n.end_byte <= end]
     pairs.sort(key=lambda pair: (pair[1].start_byte, -pair[1].end_byte, pair[1].kind_id, pair[0]))
     return iter(pairs)
