@@ -164,13 +164,14 @@ class CallGraph:
                 if edge.how != "inline":  # (inline callback edges are made again: cheap)
                     edges.setdefault(edge.call, []).append((edge.callee, edge.how, edge.offloaded))
         before, after = _calls_of(old, untouched), _calls_of(new, untouched)
-        inputs = [kind for kind in self.kinds if type(kind).call_inputs is not EffectKind.call_inputs]
+        inputs = [pair for pair in ((kind.call_inputs(old), kind.call_inputs(new)) for kind in self.kinds)
+                  if pair[0] or pair[1]]
         kept: dict[int, Kept] = {}
         for func, calls in after.items():
             if len(calls) != len(before.get(func, ())):
                 continue
             for was, call in zip(before[func], calls):
-                if all(kind.call_inputs(old, was) == kind.call_inputs(new, call) for kind in inputs):
+                if all(then.get(was.id) == now.get(call.id) for then, now in inputs):
                     kept[call.id] = (sites.get(was.id, ()), edges.get(was.id, ()))
         return kept
 

@@ -6,7 +6,7 @@ asks each kind which call sites perform it directly, and which edges it passes a
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from perfsense.scanner.facts.model import Call, FileFacts
@@ -43,9 +43,10 @@ class EffectKind:
         """Project- or file-wide data detection reads (e.g. names bound anywhere to queries)."""
         return None
 
-    def call_inputs(self, facts: FileFacts, call: Call) -> object:
-        """Data computed over the whole file that detection reads for this call (facts.extra)."""
-        return None
+    def call_inputs(self, facts: FileFacts) -> Mapping[int, object]:
+        """Data computed over the whole file (facts.extra) that detection reads for a call,
+        by Call.id (calls left out read none)."""
+        return {}
 
 
 def effect_kinds() -> list[EffectKind]:

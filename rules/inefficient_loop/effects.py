@@ -40,8 +40,8 @@ class RepeatedWorkEffect(EffectKind):
             return ()  # repeated inside the helper's own loop: reported there, once
         return (label,)
 
-    def call_inputs(self, facts, call) -> object:
-        return ((facts.extra.get(REPEATED_KEY) or {}).get("repeated") or {}).get(call.id)
+    def call_inputs(self, facts) -> dict[int, object]:
+        return (facts.extra.get(REPEATED_KEY) or {}).get("repeated") or {}
 
     def passes(self, project, edge) -> bool:
         if edge.offloaded or edge.how == "reference":

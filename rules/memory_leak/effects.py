@@ -42,11 +42,11 @@ class _Leaked(EffectKind):
             return ()
         return (acq.label,)
 
-    def call_inputs(self, facts, call) -> object:
+    def call_inputs(self, facts) -> dict[int, object]:
         if facts.language == "python":
-            return None
-        acq = acquisition_at(facts, call.id)  # released or not depends on the whole file
-        return None if acq is None else (acq.kind, acq.label, unreleasable(acq))
+            return {}
+        return {acq.call: (acq.kind, acq.label, unreleasable(acq))  # released or not: the whole file says
+                for acq in leak_facts(facts).acquisitions}
 
 
 class TimerStarted(_Leaked):
