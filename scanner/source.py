@@ -8,8 +8,8 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
-from itertools import accumulate
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from perfsense.scanner.model import Position, SkipReason, Span, flat_span
 
@@ -30,7 +30,6 @@ JS_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
 
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _NON_ASCII = re.compile(rb"[\x80-\xff]+")
-_ONE = 1
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 SNIFF_BYTES = 8192
 
@@ -118,7 +117,7 @@ class SourceFile:
             if b"\r" in data:
                 self.line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(data))]
             else:  # the common case, in C: one past each line's length, summed up
-                self.line_starts = list(accumulate(map(_ONE.__add__, map(len, data.split(b"\n")[:-1])), initial=0))
+                self.line_starts = list(accumulate(map((1).__add__, map(len, data.split(b"\n")[:-1])), initial=0))
         same_rows = data.count(b"\r") == data.count(b"\r\n")
         self.simple = same_rows and data.isascii()
         if same_rows and not self.simple:

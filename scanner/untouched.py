@@ -1,10 +1,11 @@
-"""Which functions an edit left alone: the language server's hint to the call graph.
+"""What an edit in the language server changed: the one top-level function that holds it.
 
 When the text before and after an edit differs only inside one top-level function (a
 module-level function or a method), every other function, the module's own code and the
-class bodies are what they were, character for character, only moved. Their calls then
-resolve and perform the same effects as before (the call graph still checks that the
-file's shape and each effect kind's file-level inputs are unchanged).
+class bodies are what they were, character for character, only moved. The call graph then
+keeps the other functions' calls as they were (it still checks that the file's shape and
+each effect kind's file-level inputs are unchanged), and per-file collectors may redo only
+that function (`FileContext.edit`).
 """
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ def test_per_file_results_do_not_depend_on_memory_layout() -> None:
     lines = ["import threading", "HOLDER = {}", "SEEN = []", ""]
     for i in range(40):
         lines += [f"def handler_{i}(request, mail):", f"    HOLDER['k{i}'] = request.user.profile.name",
-                  f"    SEEN.append(mail.outbox[0].subject)", f"    return mail.outbox[{i}].to", ""]
+                  "    SEEN.append(mail.outbox[0].subject)", f"    return mail.outbox[{i}].to", ""]
     text = "\n".join(lines)
     orders = set()
     for _ in range(8):

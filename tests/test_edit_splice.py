@@ -41,8 +41,8 @@ def summary(items):
 EDITS = [  # each inside one function
     ("        rows = []\n", "        rows = []\n        seen = self.cache.lookup(request.user.id)\n"),
     ("            rows.append(order.customer.email)\n",
-     "            rows.append(order.customer.email)\n            for line in order.lines.all():\n"
-     "                rows.append(line.product.name)\n"),
+     ("            rows.append(order.customer.email)\n            for line in order.lines.all():\n"
+      "                rows.append(line.product.name)\n")),
     ("        print(order.customer.name)\n", "        pass\n"),
     ("        order = Order.objects.get(pk=pk)\n", "        order = Order.objects.select_related('customer').get(pk=pk)\n"),
     ("    return total\n", "    # done\n    return total\n"),

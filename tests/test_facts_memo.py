@@ -32,8 +32,8 @@ def helper(profile, key):
 
 
 def _clear() -> None:
-    for memo in (pyvalues.VALUES, python_facts.ARGS, jsvalues.VALUES, javascript_facts.ARGS):
-        memo.clear()
+    for table in (pyvalues.VALUES, python_facts.ARGS, jsvalues.VALUES, javascript_facts.ARGS):
+        table.clear()
 
 
 def _analyse(text: str):

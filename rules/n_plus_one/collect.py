@@ -15,11 +15,11 @@ from typing import Any
 import tree_sitter as ts
 
 from perfsense.scanner.engine.rule import FileContext
-from perfsense.scanner.untouched import Edit, top_function
 from perfsense.scanner.facts import jsvalues, pyvalues
 from perfsense.scanner.facts.model import FileFacts, Step, Value
 from perfsense.scanner.model import Span, flat_span
 from perfsense.scanner.parse import captures
+from perfsense.scanner.untouched import Edit, top_function
 
 MAX_READS = 20000
 

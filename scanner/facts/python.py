@@ -8,8 +8,8 @@ import tree_sitter as ts
 from perfsense.scanner.facts.builder import ArgRec, ClassRec, FactsBuilder, RawValue
 from perfsense.scanner.facts.driver import Driver, interesting
 from perfsense.scanner.facts.handlers import python_handler
-from perfsense.scanner.facts.model import MODULE_FUNCTION, Import, Step, Value
 from perfsense.scanner.facts.memo import NodeMemo
+from perfsense.scanner.facts.model import MODULE_FUNCTION, Import, Step, Value
 from perfsense.scanner.facts.pyvalues import (
     compact,
     is_small_literal,
