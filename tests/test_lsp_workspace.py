@@ -52,3 +52,46 @@ def test_open_documents_get_the_same_findings_as_the_cli(tmp_path: Path):
     assert served == cli and len(cli) >= 2
     index.close("app/routes.py")
     assert "app/routes.py" not in index.buffers and "app/routes.py" in index.project.files  # the disk version
+
+
+def test_edits_inside_functions_give_what_a_fresh_index_gives(tmp_path: Path):
+    """Typing inside one function takes every incremental path of the server (the tree
+    parsed from the previous one, the call graph keeping the other functions' calls, the
+    n-plus-one collector redoing only that function): after each edit, the findings equal
+    those of a fresh index that opens the same text."""
+    root = copy_shop(tmp_path)
+    rel = "app/routes.py"
+    original = (root / rel).read_text()
+    edits = [  # each inside one function, on top of the one before
+        ("    charge = payments.charge_card(token, amount)\n",
+         "    charge = payments.charge_card(token, amount)\n    time.sleep(1)\n"),
+        ("    return {}\n", "    for order in range(3):\n        time.sleep(order)\n    return {}\n"),
+        ("    time.sleep(0.01)\n", "    # fast now\n"),
+        ("    result = await asyncio.to_thread(payments.refund, charge_id)\n",
+         "    result = payments.refund(charge_id)\n"),
+        ("    charge = payments.charge_card(token, amount)\n    time.sleep(1)\n",
+         "    charge = payments.charge_card(token, amount)\n"),
+    ]
+    steps = [original]
+    for old, new in edits:
+        assert old in steps[-1]
+        steps.append(steps[-1].replace(old, new))
+    steps = steps[1:]
+    index = Index(str(root), ClientSettings(jobs=1))
+    index.install(index.build(1, lambda: False, lambda done, total: None))
+    index.update(Buffer((root / rel).as_uri(), 1, rel, original, "python"))
+
+    def findings(idx: Index) -> list[tuple]:
+        return sorted((f.rule_id, f.location.path, f.location.span, f.message, f.fingerprint,
+                       tuple(step.location for step in f.chain))
+                      for report in idx.reports() for f in report.findings)
+
+    seen = set()
+    for version, text in enumerate(steps, start=2):
+        index.update(Buffer((root / rel).as_uri(), version, rel, text, "python"))
+        fresh = Index(str(root), ClientSettings(jobs=1))
+        fresh.install(fresh.build(1, lambda: False, lambda done, total: None))
+        fresh.update(Buffer((root / rel).as_uri(), 1, rel, text, "python"))
+        assert findings(index) == findings(fresh), version
+        seen.add(len(findings(index)))
+    assert len(seen) > 1  # the edits do change what is reported
