@@ -215,3 +215,24 @@ def test_killed_scan_leaves_no_workers(tmp_path: Path, start: str) -> None:
     for pid in left:  # do not leave them spinning if the test fails
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+def test_workers_stuck_before_their_first_file_do_not_hang_the_scan(tmp_path: Path, monkeypatch) -> None:
+    """A forked worker can deadlock before it starts a file (a lock some other thread of the
+    scanning process held at fork time): with no worker making progress for a file's
+    budget, the pool is killed and the files are analysed again, alone if need be."""
+    from perfsense.scanner.engine import runner
+
+    def stuck(*_args) -> None:
+        time.sleep(3600)
+
+    monkeypatch.setattr(runner, "_init_worker", stuck)  # what the forked workers run first
+    monkeypatch.setattr(runner, "GRACE", 0.5)
+    root = base_project(tmp_path / "p")
+    tasks, _skips = discover([str(root)], str(root))
+    start = time.monotonic()
+    results = run_files(tasks, Settings(timeout=1), jobs=2)
+    assert time.monotonic() - start < 60
+    assert [r.path for r in results] == [t.rel for t in tasks]
+    assert all(r.facts is not None for r in results if not r.skips)
+    assert sum(r.facts is not None for r in results) >= 3

@@ -78,7 +78,10 @@ def run_files(tasks: Sequence[FileTask], settings: Settings, jobs: int,
     A worker stuck in C code (past its file's timeout, where SIGALRM cannot reach) is
     killed and the file reported as `timeout`; a worker that dies (segfault, abort, OOM
     kill) has its current file re-run alone in a fresh process, so the crash is pinned on
-    that file (`internal-error`) and every other file is still analysed.
+    that file (`internal-error`) and every other file is still analysed. A pool in which no
+    worker starts or finishes a file for a file's budget (workers stuck before their first
+    file, e.g. on a lock another thread held when they were forked) is killed, and its
+    files run again, each alone if the next pool makes no progress either.
     """
     if not tasks:
         return []
@@ -232,8 +235,14 @@ def _round(chunks: list[list[FileTask]], settings: Settings, jobs: int, results:
     try:
         pending = {pool.submit(_chunk_worker, index, chunk, settings): index
                    for index, chunk in enumerate(chunks)}
+        seen, moved = list(clock), time.monotonic()  # the last time any worker made progress
         while pending and not stop:
             done, _ = cf.wait(pending, timeout=POLL, return_when=cf.FIRST_COMPLETED)
+            now = time.monotonic()
+            if done or list(clock) != seen:
+                seen, moved = list(clock), now
+            elif now - moved > budget:
+                stop = True  # no worker started or finished a file: stuck before starting one
             for future in done:
                 index = pending.pop(future)
                 try:
@@ -251,7 +260,6 @@ def _round(chunks: list[list[FileTask]], settings: Settings, jobs: int, results:
                     suspects.extend(chunks[index])
                 if progress:
                     progress(len(results), total)
-            now = time.monotonic()
             if any(clock[i] > 0 and now - clock[i] > budget for i in pending.values()):
                 stop = True  # a worker is stuck in C code past its file's timeout
         failed.update(pending.values())
