@@ -81,15 +81,7 @@ class _Collector:
         self.arguments: list[tuple[int, str]] = []
 
     def run(self) -> Collected:
-        self.callback_loops = {lp.func: lp.id for lp in self.facts.loops if lp.kind == "callback"}
-        self.context: dict[int, tuple[int, int | None]] = {}  # node id -> (func, loop), memoised
-        calls = (self.lang["call"], "new_expression")
-        for _name, node in captures(self.ctx.language, self.lang["query"], self.ctx.root):
-            kind = node.type
-            if kind in calls:
-                self._call(node, self._key(node))
-            elif self._maximal(node):
-                self._read(node)
+        self._visit()
         return Collected(tuple(self.reads[:MAX_READS]), dict(self.exits), dict(self.texts),
                          dict(self.arguments))
 
@@ -109,15 +101,7 @@ class _Collector:
             return None
         old_holder, holder = old.functions[edit.holder].span, new.functions[edit.holder].span
         source = self.ctx.source
-        self.callback_loops = {lp.func: lp.id for lp in new.loops if lp.kind == "callback"}
-        self.context = {}
-        calls_at = (self.lang["call"], "new_expression")
-        for _name, node in captures(self.ctx.language, self.lang["query"], self.ctx.root,
-                                    within=(source.offset(holder.start), source.offset(holder.end))):
-            if node.type in calls_at:
-                self._call(node, self._key(node))
-            elif self._maximal(node):
-                self._read(node)
+        self._visit(within=(source.offset(holder.start), source.offset(holder.end)))
         reads: list[Read] = []
         for read in before.reads:
             if read.func in inside:
@@ -133,6 +117,17 @@ class _Collector:
             return None
         return Collected(tuple(reads), calls.merge(before.exits, self.exits), calls.merge(before.texts, self.texts),
                          calls.merge(before.arguments, self.arguments))
+
+    def _visit(self, within: tuple[int, int] | None = None) -> None:
+        """Collect the calls and reads of the file (or of one byte range of it)."""
+        self.callback_loops = {lp.func: lp.id for lp in self.facts.loops if lp.kind == "callback"}
+        self.context: dict[int, tuple[int, int | None]] = {}  # node id -> (func, loop), memoised
+        calls = (self.lang["call"], "new_expression")
+        for _name, node in captures(self.ctx.language, self.lang["query"], self.ctx.root, within):
+            if node.type in calls:
+                self._call(node, self._key(node))
+            elif self._maximal(node):
+                self._read(node)
 
     def _key(self, node: ts.Node) -> Span:
         return self.ctx.source.node_span(node)

@@ -253,7 +253,11 @@ def _hidden_missing_row(node: ts.Node) -> int:
 def document_order(nodes: Iterable[ts.Node]) -> list[ts.Node]:
     """Nodes by start, outermost first, node type last: a query's captures come in an order
     that varies from one parse to the next (it follows memory addresses, not the text)."""
-    return sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte, n.kind_id))
+    return sorted(nodes, key=_place)
+
+
+def _place(node: ts.Node) -> tuple[int, int, int]:
+    return node.start_byte, -node.end_byte, node.kind_id
 
 
 def captures(lang: str, source: str, node: ts.Node,
@@ -270,5 +274,5 @@ def captures(lang: str, source: str, node: ts.Node,
         found = cursor.captures(node)
         pairs = [(name, n) for name, nodes in found.items() for n in nodes
                  if start <= n.start_byte and n.end_byte <= end]
-    pairs.sort(key=lambda pair: (pair[1].start_byte, -pair[1].end_byte, pair[1].kind_id, pair[0]))
+    pairs.sort(key=lambda pair: (*_place(pair[1]), pair[0]))
     return iter(pairs)
