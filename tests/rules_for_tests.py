@@ -154,3 +154,19 @@ class ProjectSpinRule(ProjectBoomRule):
 
 
 ALL = (MarkRule, BoomRule, SpinRule, StuckRule, CrashRule, HogRule, GreedyRule)
+
+
+class CollectorStateRule(_TestRule):
+    """Reports, on files holding `GCSTATE`, the worker's garbage-collector state: whether
+    the automatic collector runs and how many full collections the process has made."""
+
+    id = "test-collector-state"
+    name = "TestCollectorState"
+    trigger = "GCSTATE"
+
+    def check_file(self, ctx: FileContext) -> Iterable[Finding]:
+        import gc
+
+        if self.triggered(ctx):
+            message = f"enabled={gc.isenabled()} full={gc.get_stats()[2]['collections']}"
+            yield self.make(path=ctx.source.path, span=ctx.source.span(0, 1), message=message)
