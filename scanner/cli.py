@@ -216,6 +216,9 @@ def run() -> None:
     scan of Django that took 17 s. Output is flushed first; no worker process is left (the
     pools are shut down, and workers end with their parent anyway).
     """
+    from perfsense.scanner.engine.lifetime import hold_until_exit
+
+    hold_until_exit()
     try:
         code = main()
     except SystemExit as exc:  # argparse: --help and --version (0), usage errors (2)

@@ -16,8 +16,8 @@ import pytest
 
 from perfsense.scanner.cache import Cache
 from perfsense.scanner.discovery import discover
-from perfsense.scanner.engine.rule import ProjectContext, ProjectRule
 from perfsense.scanner.engine import runner
+from perfsense.scanner.engine.rule import ProjectContext, ProjectRule
 from perfsense.scanner.engine.runner import run_files
 from perfsense.scanner.engine.worker import FileResult, Settings, _cache, analyse_file
 from perfsense.scanner.model import Category
@@ -138,6 +138,43 @@ def test_a_scan_leaves_no_project_behind(tmp_path: Path) -> None:
         result = scan_tree(root, jobs=2)
         assert ("whole-library-import", "web/src/App.jsx", 1) in _found(result)
     assert _projects() <= before
+
+
+_HOLDING = """
+import gc, sys, weakref
+from perfsense.scanner.engine import lifetime
+from perfsense.scanner.engine.lifetime import hold_until_exit
+from perfsense.scanner.project import Project
+from tests.helpers import scan_tree
+made = []
+init = Project.__init__
+def recorded(self, *args, **kwargs):
+    made.append(weakref.ref(self))
+    init(self, *args, **kwargs)
+Project.__init__ = recorded
+if sys.argv[2] == "exiting":
+    hold_until_exit()
+frozen = gc.get_freeze_count()
+result = scan_tree(sys.argv[1], jobs=1)
+gc.collect()
+alive = [ref for ref in made if ref() is not None]
+held = [r.path for x in lifetime._held or () if isinstance(x, list) for r in x if r.facts is not None]
+print(len(result.findings), gc.isenabled(), len(made) > 0 and len(alive) == len(made),
+      gc.get_freeze_count() > frozen, sorted(held))
+"""
+
+
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("exiting", "2 True True True ['app/tasks.py', 'app/views.py']"), ("living", "2 True False False []")])
+def test_a_process_about_to_exit_keeps_its_scan_instead_of_freeing_it(tmp_path: Path, mode: str,
+                                                                        expected: str) -> None:
+    """Freeing Django's facts and project object by object, and the first collection after
+    the scan walking them once more, took 1.9 s of a cold scan; the command, which leaves
+    with os._exit, keeps them (frozen), a process that lives on frees them."""
+    root = write_tree(tmp_path, FILES)
+    done = subprocess.run([sys.executable, "-c", _HOLDING, str(root), mode], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=Path(__file__).parent.parent)
+    assert done.stdout.split("\n")[0] == expected, done.stderr
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -7,6 +7,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from perfsense.scanner.catalog import Catalogs
+from perfsense.scanner.engine.lifetime import hold
 from perfsense.scanner.engine.rule import ProjectContext, ProjectRule
 from perfsense.scanner.engine.worker import FileTimeout, _deadline
 from perfsense.scanner.facts.model import FileFacts
@@ -43,6 +44,7 @@ def run_project_rules(facts: Mapping[str, FileFacts], catalogs: Catalogs,
                               detail=f"rule {rule.id}: {type(exc).__name__}: {exc}"[:300]))
             continue
         findings.extend(found)
+    hold(ctx)
     return findings, skips
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from perfsense.scanner import __version__
 from perfsense.scanner.config import Config, load_config
 from perfsense.scanner.discovery import FileTask, discover, scan_root
+from perfsense.scanner.engine.lifetime import hold
 from perfsense.scanner.engine.registry import categories, rule_classes
 from perfsense.scanner.engine.runner import (
     Progress,
@@ -84,6 +85,7 @@ def analyse(request: ScanRequest) -> ScanResult:
     with paused_gc():
         results = run_files(tasks, settings, options.jobs, options.progress)
         result = finish(root, tasks, results, skips, config, options, settings)
+        hold(results)
     if key:
         cache.put(key, result)
     return result
