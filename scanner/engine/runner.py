@@ -10,9 +10,6 @@ import gc
 import logging
 import multiprocessing as mp
 import os
-import select
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -37,6 +34,7 @@ from perfsense.scanner.engine.worker import (
     unpickle_result,
 )
 from perfsense.scanner.model import Finding, ScanResult, Skip, SkipReason
+from perfsense.scanner.processes import die_with_parent, limit_memory
 from perfsense.scanner.reading import ReadError, read_capped
 from perfsense.scanner.source import DecodeError, SourceFile, decode, language_of
 
@@ -45,7 +43,6 @@ Progress = Callable[[int, int], None]
 CHUNK = 8
 POLL = 0.5  # seconds between checks on the workers
 GRACE = 10.0  # seconds a file may run past 1.5x its timeout before its worker counts as stuck
-WORKER_MEMORY = 4 << 30  # bytes of address space a worker may add to what it inherits
 COLLECT_EVERY = 200  # files a worker analyses between two runs of the garbage collector
 
 
@@ -146,68 +143,6 @@ def paused_gc() -> Iterator[None]:
             if exiting():  # the first collection would walk every fact once more (0.8 s)
                 gc.freeze()
             gc.enable()
-
-
-def die_with_parent(parent: int) -> None:
-    """The worker ends when the scanning process does, even when it is killed (a CI job's
-    timeout), so a killed scan or language server leaves no orphaned workers spinning.
-
-    Forked workers (the CLI): the kernel sends SIGKILL when the parent dies (Linux
-    PR_SET_PDEATHSIG). Workers of a fork server (the language server) have the fork
-    server as parent and hold both ends of their task pipe, so they would wait forever: a
-    daemon thread watches the scanning process and exits when it is gone."""
-    if os.getppid() == parent:
-        try:
-            import ctypes
-
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):  # not Linux
-            pass
-        if os.getppid() != parent:  # the parent died before prctl
-            os._exit(1)
-        return
-    if not _alive(parent):
-        os._exit(1)
-    threading.Thread(target=_exit_with, args=(parent,), name="perfsense-watch-parent", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _exit_with(pid: int) -> None:
-    try:
-        handle = os.pidfd_open(pid)  # Linux 5.3+: readable once the process has ended
-    except (AttributeError, OSError):
-        handle = None
-    if handle is not None:
-        select.select([handle], [], [])
-    else:
-        while _alive(pid):
-            time.sleep(1.0)
-    os._exit(1)
-
-
-def limit_memory(extra: int = WORKER_MEMORY) -> None:
-    """Cap this (worker) process's address space at what it has (inherited from the scan,
-    which may hold a large project already) plus `extra`, so a runaway allocation raises
-    MemoryError (the file becomes `out-of-memory`) instead of calling the OOM killer."""
-    try:
-        import resource
-
-        with open("/proc/self/statm", "rb") as handle:
-            limit = int(handle.read().split()[0]) * resource.getpagesize() + extra
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard == resource.RLIM_INFINITY or hard > limit:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, ValueError, OSError):  # not on this platform
-        pass
 
 
 def _chunk_worker(index: int, tasks: Sequence[FileTask], settings: Settings) -> list[bytes]:
@@ -351,7 +286,7 @@ def finish(root: str, tasks: Sequence[FileTask], results: Sequence[FileResult], 
     catalogs = Catalogs(settings.catalog)
     project_findings, project_skips = run_project_rules(
         facts, catalogs, settings.rule_options, [c for c in classes if c.id in active], root,
-        budget=project_budget(settings.timeout, len(facts)))
+        budget=project_budget(settings.timeout, len(facts)), jobs=options.jobs or os.cpu_count() or 1)
     findings.extend(project_findings)
     all_skips.extend(project_skips)
     ranges = {r.path: r.error_ranges for r in results if r.error_ranges}
