@@ -31,6 +31,7 @@ from perfsense.scanner.model import Span
 from perfsense.scanner.parse import captures
 from perfsense.scanner.source import SourceFile
 
+_new = tuple.__new__
 MAX_DEPTH = 4  # substitution levels
 MAX_STEPS = 16
 
@@ -233,8 +234,10 @@ class FactsBuilder:
         if value.root in LITERAL_ROOTS or depth > MAX_DEPTH:
             return value
         base = self.resolve_name(raw.func, value.root, depth)
+        if not base.steps and base.root == value.root and len(value.steps) <= MAX_STEPS:
+            return value  # (most roots resolve to themselves: no new value)
         steps = base.steps + value.steps
-        return Value(base.root, steps[:MAX_STEPS])
+        return _new(Value, (base.root, steps[:MAX_STEPS]))
 
     def resolve_name(self, func: int, name: str, depth: int = 0) -> Value:
         key = (func, name)
@@ -336,15 +339,17 @@ class FactsBuilder:
                  targets=tuple(lp.targets), small_literal=lp.small_literal, breaks=lp.breaks)
             for lp in self.loops
         )
+        # (the most numerous facts are built by tuple.__new__ with the fields in order: the
+        # named tuples' own __new__ is a Python function, a third of freezing's time)
         calls = tuple(
-            Call(id=c.id, func=c.func, span=c.span, callee=r(c.callee) or Value("<expr>"),
-                 awaited=c.awaited, loop=c.loop, statement=c.statement, returned=c.returned,
-                 args=tuple(Arg(name=a.name, text=a.text, value=r(a.value), literal=a.literal,
-                                function=a.function) for a in c.args))
+            _new(Call, (c.id, c.func, c.span, r(c.callee) or Value("<expr>"), c.awaited, c.loop,
+                        tuple(_new(Arg, (a.name, a.text, r(a.value) if a.value is not None else None,
+                                         a.literal, a.function)) for a in c.args),
+                        c.statement, c.returned))
             for c in self.calls
         )
         bindings = tuple(
-            Binding(func=b.func, name=b.name, value=r(b.value), span=b.span, text=b.text, kind=b.kind)
+            _new(Binding, (b.func, b.name, r(b.value) if b.value is not None else None, b.span, b.text, b.kind))
             for b in self.bindings
         )
         classes = tuple(
