@@ -19,7 +19,7 @@ import tree_sitter as ts
 from perfsense.rules.inefficient_loop.dataflow import PY_COMPREHENSIONS, Dataflow, LoopCtx, LoopInfo
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.jsvalues import FUNCTION_NODES
-from perfsense.scanner.parse import document_order, language, query
+from perfsense.scanner.parse import document_order, language, query, shared
 
 PY_FUNCTIONS = frozenset({"function_definition", "lambda", "class_definition"})
 JS_ITERATION = frozenset({"forEach", "map", "filter", "reduce", "reduceRight", "some", "every", "flatMap",
@@ -29,6 +29,8 @@ PY_PER_ITEM_KEYWORDS = frozenset({"key"})
 MAX_UP = 200
 PY_LOOPS = frozenset({"for_statement", "while_statement", "lambda"}) | PY_COMPREHENSIONS
 JS_LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"}) | FUNCTION_NODES
+shared.want("python", PY_LOOPS)  # (the loops of the whole file are asked for in every file)
+shared.want("javascript", JS_LOOPS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,8 @@ class Scope(Dataflow):
             compiled = self._queries[types] = query(self.ctx.source.language,
                                                     "[" + " ".join(f"({k})" for k in known) + "] @node")
         if not in_loops:
+            if node == self.ctx.root:  # (the whole file: from the extraction's walk, see parse.shared)
+                return shared.nodes(self.ctx.source.language, node, types)
             return document_order(ts.QueryCursor(compiled).captures(node).get("node", []))
         self._in_loop_range(node)
         unique: dict[int, ts.Node] = {}

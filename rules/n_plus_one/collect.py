@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,7 +19,7 @@ from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts import jsvalues, pyvalues
 from perfsense.scanner.facts.model import FileFacts, Step, Value
 from perfsense.scanner.model import Span, flat_span
-from perfsense.scanner.parse import captures
+from perfsense.scanner.parse import captures, in_document_order, shared
 from perfsense.scanner.untouched import Edit, top_function
 
 MAX_READS = 20000
@@ -44,10 +45,15 @@ class Collected:
 
 PY: dict[str, Any] = {"attr": "attribute", "call": "call", "block": "block",
       "query": "(call) @call (attribute) @attr (interpolation) @attr", "exits": {
-    "break_statement": "break", "return_statement": "return", "raise_statement": "return"}}
+    "break_statement": "break", "return_statement": "return", "raise_statement": "return"},
+      "captured": {"call": frozenset({"call"}), "attr": frozenset({"attribute", "interpolation"})}}
 JS: dict[str, Any] = {"attr": "member_expression", "call": "call_expression", "block": "statement_block",
       "query": "(call_expression) @call (new_expression) @call (member_expression) @attr", "exits": {
-    "break_statement": "break", "return_statement": "return", "throw_statement": "return"}}
+    "break_statement": "break", "return_statement": "return", "throw_statement": "return"},
+      "captured": {"call": frozenset({"call_expression", "new_expression"}), "attr": frozenset({"member_expression"})}}
+for _family, _syntax in (("python", PY), ("javascript", JS)):
+    for _types in _syntax["captured"].values():
+        shared.want(_family, _types)  # (whole files are collected: from the extraction's walk)
 FUNCTION_TYPES = frozenset({"function_definition", "lambda", *jsvalues.FUNCTION_NODES})
 LOOP_TYPES = frozenset({"for_statement", "while_statement", "for_in_statement", "do_statement",
                         *pyvalues.COMPREHENSIONS})
@@ -123,11 +129,20 @@ class _Collector:
         self.callback_loops = {lp.func: lp.id for lp in self.facts.loops if lp.kind == "callback"}
         self.context: dict[int, tuple[int, int | None]] = {}  # node id -> (func, loop), memoised
         calls = (self.lang["call"], "new_expression")
-        for _name, node in captures(self.ctx.language, self.lang["query"], self.ctx.root, within):
+        for _name, node in self._captures(within):
             if node.type in calls:
                 self._call(node, self._key(node))
             elif self._maximal(node):
                 self._read(node)
+
+    def _captures(self, within: tuple[int, int] | None) -> Iterable[tuple[str, ts.Node]]:
+        """The query's (name, node) pairs as `parse.captures` gives them (document order)."""
+        lang, root = self.ctx.language, self.ctx.root
+        if within is not None:
+            return captures(lang, self.lang["query"], root, within)
+        pairs = [(name, node) for name, types in self.lang["captured"].items()
+                 for node in shared.nodes(lang, root, types)]
+        return in_document_order(pairs)
 
     def _key(self, node: ts.Node) -> Span:
         return self.ctx.source.node_span(node)

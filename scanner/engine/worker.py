@@ -220,6 +220,7 @@ def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settin
         skips.append(Skip(path=source.path, reason=SkipReason.PARTIAL_PARSE,
                           detail=f"syntax error at line {ranges[0][0] + 1}; the rest was analysed",
                           line=ranges[0][0]))
+    classes = (*rule_classes(), *settings.extra_rules)  # (imported before extraction: see parse.shared)
     facts = extract(source, root, module, is_package)
     catalogs = _catalogs(settings)
     edit = edit_of(previous, source, facts) if previous is not None and not root.has_error else None
@@ -227,7 +228,7 @@ def _analyse(source: SourceFile, module: str, is_package: bool, settings: Settin
                       edit=edit)
     findings: list[Finding] = []
     extra: dict[str, Any] = {}
-    for cls in (*rule_classes(), *settings.extra_rules):
+    for cls in classes:
         rule = cls(settings.rule_options.get(cls.id))
         if not rule.applies_to(source.language):
             continue

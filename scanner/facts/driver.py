@@ -14,7 +14,7 @@ from typing import Any
 
 import tree_sitter as ts
 
-from perfsense.scanner.parse import document_order, language, query
+from perfsense.scanner.parse import document_order, language, query, shared
 
 
 @dataclass(slots=True)
@@ -74,7 +74,8 @@ def interesting(lang: str, root: ts.Node, node_types: Iterable[str],
     """
     grammar = language(lang)
     kinds = [kind for kind in node_types if grammar.id_for_node_kind(kind, True)]
-    source = "[" + " ".join(f"({kind})" for kind in kinds) + "] @n\n" + context
+    source = "[" + " ".join(f"({kind})" for kind in kinds) + "] @n\n" + context + "\n" + shared.query_text(lang)
     found = ts.QueryCursor(query(lang, source)).captures(root)
+    shared.remember(lang, root, found)  # the node types rules asked for: one walk for all
     nodes = document_order(found.pop("n", []))
     return nodes, {name: {node.id for node in captured} for name, captured in found.items()}

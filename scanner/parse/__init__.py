@@ -274,5 +274,10 @@ def captures(lang: str, source: str, node: ts.Node,
         found = cursor.captures(node)
         pairs = [(name, n) for name, nodes in found.items() for n in nodes
                  if start <= n.start_byte and n.end_byte <= end]
+    return iter(in_document_order(pairs))
+
+
+def in_document_order(pairs: list[tuple[str, ts.Node]]) -> list[tuple[str, ts.Node]]:
+    """(capture name, node) pairs sorted as `captures` lists them (in place)."""
     pairs.sort(key=lambda pair: (*_place(pair[1]), pair[0]))
-    return iter(pairs)
+    return pairs
