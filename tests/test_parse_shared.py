@@ -73,3 +73,15 @@ def test_a_tree_the_extraction_did_not_walk_or_types_wanted_late_are_queried_afr
     shared.want("python", late)  # registered after the walk
     assert [n.type for n in shared.nodes("python", root, late)] == ["return_statement"]
     assert shared.nodes("python", root, frozenset({"no_such_node"})) == []
+
+
+def test_a_wanted_pattern_comes_from_the_walk_and_one_the_grammar_lacks_is_left_out() -> None:
+    jsx = "(jsx_element open_tag: (jsx_opening_element) @node)"
+    shared.want("javascript", jsx)  # TSX has JSX; plain TypeScript does not
+    text = "export const A = () => <div><b>x</b></div>;\n"
+    _source, root = _extracted("tsx", text)
+    assert [n.start_byte for n in shared.nodes("tsx", root, jsx)] == [23, 28]
+    assert shared.query_text("tsx").count("jsx_element") == 1
+    assert "jsx_element" not in shared.query_text("typescript")
+    _source, root = _extracted("typescript", TS)  # the walk still runs without it
+    assert shared.nodes("typescript", root, jsx) == []

@@ -1,8 +1,6 @@
 """Class-level registries and collections trimmed through another module's attribute."""
 from __future__ import annotations
 
-import tree_sitter as ts
-
 from perfsense.rules.memory_leak.catalog import Compiled
 from perfsense.rules.memory_leak.collect_collections import _classify, _growths, _is_collection, _State
 from perfsense.rules.memory_leak.records import Collection, Growth
@@ -10,7 +8,7 @@ from perfsense.rules.memory_leak.syntax import Syntax, text
 from perfsense.rules.memory_leak.tree_index import FileIndex
 from perfsense.scanner.engine.rule import FileContext
 from perfsense.scanner.facts.model import MODULE_FUNCTION
-from perfsense.scanner.parse import query
+from perfsense.scanner.parse import shared
 
 
 def class_registries(ctx: FileContext, syntax: Syntax, cat: Compiled, index: FileIndex, func_of,
@@ -38,48 +36,48 @@ def class_registries(ctx: FileContext, syntax: Syntax, cat: Compiled, index: Fil
             growths.extend(_growths(ctx.facts, qual, state, ctx.span))
 
 
-# X is not self/cls/this: tested on the matches in Python, which costs a tenth of a query
-# predicate (the query with `#not-match?` took twice as long on Django).
+# Three shapes, each a pattern capturing one node (so that the extraction's walk of the
+# tree captures them too, see parse.shared): the attribute `X.N` assigned to, the method
+# attribute of a call on `X.N`, and `X.N` directly in a subscript. X is tested in Python
+# (a `#not-match?` predicate made the query twice as slow on Django).
 _SELF = frozenset({"self", "cls", "this"})
-_EVICTION_QUERIES = {
-    "python": """
-        (assignment left: (attribute object: (_) @obj attribute: (identifier) @prop))
-        (call function: (attribute object: (attribute object: (_) @obj attribute: (identifier) @prop)
-                                   attribute: (identifier) @method))
-        (_ (subscript (attribute object: (_) @obj attribute: (identifier) @prop))) @holder
-    """,
-    "javascript": """
-        (assignment_expression left: (member_expression object: (_) @obj property: (_) @prop))
-        (call_expression function: (member_expression object: (member_expression object: (_) @obj
-                                                                                  property: (_) @prop)
-                                                     property: (_) @method))
-        (new_expression constructor: (member_expression object: (member_expression object: (_) @obj
-                                                                                     property: (_) @prop)
-                                                        property: (_) @method))
-        (_ (subscript_expression (member_expression object: (_) @obj property: (_) @prop))) @holder
-    """,
+_EVICTIONS = {
+    "python": {
+        "assigned": "(assignment left: (attribute object: (_) attribute: (identifier)) @node)",
+        "method": "(call function: (attribute object: (attribute object: (_) attribute: (identifier))"
+                  " attribute: (identifier)) @node)",
+        "subscript": "(_ (subscript (attribute object: (_) attribute: (identifier)) @node))",
+    },
+    "javascript": {
+        "assigned": "(assignment_expression left: (member_expression object: (_) property: (_)) @node)",
+        "method": "(call_expression function: (member_expression object: (member_expression object: (_)"
+                  " property: (_)) property: (_)) @node)",
+        "new": "(new_expression constructor: (member_expression object: (member_expression object: (_)"
+               " property: (_)) property: (_)) @node)",
+        "subscript": "(_ (subscript_expression (member_expression object: (_) property: (_)) @node))",
+    },
 }
+for _family, _patterns in _EVICTIONS.items():
+    for _pattern in _patterns.values():
+        shared.want(_family, _pattern)
 
 
 def attr_evictions(syntax: Syntax, cat: Compiled, index: FileIndex) -> frozenset[str]:
-    """Names `N` of `X.N = …`, `X.N.clear()`, `del X.N[…]` where X is not self/this.
-
-    One query (in C) finds the three shapes: an assignment to `X.N`, a call of a method on
-    `X.N`, and `X.N` directly in a subscript whose holder is a `del` / `delete`; matches
-    with X self/cls/this are dropped here."""
+    """Names `N` of `X.N = …`, `X.N.clear()`, `del X.N[…]` where X is not self/this."""
     out: set[str] = set()
     lang = index.ctx.source.language
-    for _pattern, caps in ts.QueryCursor(query(lang, _EVICTION_QUERIES[index.family])).matches(index.root):
-        if text(caps["obj"][0]) in _SELF:
-            continue
-        prop = text(caps["prop"][0])
-        if "method" in caps:
-            if text(caps["method"][0]) in cat.evict:
-                out.add(prop)
-        elif "holder" in caps:
-            holder = caps["holder"][0]
-            if holder.type == "delete_statement" or text(holder).startswith("delete "):
-                out.add(prop)
-        else:
+    for shape, pattern in _EVICTIONS[index.family].items():
+        for node in shared.nodes(lang, index.root, pattern):
+            if shape in ("method", "new"):  # node: `X.N.method`
+                if syntax.member_parts(node)[1] not in cat.evict:
+                    continue
+                node = node.child_by_field_name("object")
+            obj, prop = syntax.member_parts(node)
+            if text(obj) in _SELF:
+                continue
+            if shape == "subscript":
+                holder = node.parent.parent  # (of the subscript)
+                if holder is None or not (holder.type == "delete_statement" or text(holder).startswith("delete ")):
+                    continue
             out.add(prop)
     return frozenset(out)

@@ -18,7 +18,10 @@ import tree_sitter as ts
 from perfsense.scanner.parse import document_order, language, query
 
 PREFIX = "shared_"
-_wanted: dict[str, dict[frozenset[str], str]] = {"python": {}, "javascript": {}}  # family -> types -> name
+# What a consumer wants: a set of node types, or a query pattern whose one capture is @node.
+Wanted = frozenset[str] | str
+_wanted: dict[str, dict[Wanted, str]] = {"python": {}, "javascript": {}}  # family -> wanted -> name
+_sources: dict[tuple[str, Wanted], str | None] = {}  # (language, wanted) -> its query, None: not in the grammar
 _last = threading.local()  # .root, .captures: this thread's last extraction walk
 
 
@@ -26,45 +29,54 @@ def family(lang: str) -> str:
     return "python" if lang == "python" else "javascript"
 
 
-def want(lang_family: str, types: frozenset[str]) -> None:
-    """Declare that nodes of `types` will be asked for in files of this family."""
+def want(lang_family: str, wanted: Wanted) -> None:
+    """Declare that these nodes will be asked for in whole files of this family."""
     table = _wanted[lang_family]
-    if types not in table:
-        table[types] = f"{PREFIX}{lang_family[:2]}{len(table)}"
+    if wanted not in table:
+        table[wanted] = f"{PREFIX}{lang_family[:2]}{len(table)}"
 
 
 def query_text(lang: str) -> str:
-    """Query patterns capturing every wanted group of node types (those the grammar has)."""
-    return "\n".join("[" + " ".join(f"({kind})" for kind in known) + f"] @{name}"
-                     for name, known in _groups(lang))
+    """Query patterns capturing everything wanted (what the grammar has), each under its name."""
+    return "\n".join(source.replace("@node", f"@{name}") for name, source in _groups(lang))
 
 
 def remember(lang: str, root: ts.Node, captures: dict[str, list[ts.Node]]) -> None:
     """Keep the shared captures of a walk over `root` with `query_text(lang)` (they are
     removed from `captures`)."""
     _last.root = root  # (holds the tree: its node ids cannot be reused meanwhile)
-    _last.captures = {name: captures.pop(name, []) for name, _known in _groups(lang)}
+    _last.captures = {name: captures.pop(name, []) for name, _source in _groups(lang)}
 
 
-def nodes(lang: str, root: ts.Node, types: frozenset[str]) -> list[ts.Node]:
-    """Every node of `types` under `root` (the whole tree), in document order."""
-    name = _wanted[family(lang)].get(types)
+def nodes(lang: str, root: ts.Node, wanted: Wanted) -> list[ts.Node]:
+    """The nodes under `root` (the whole tree) that `wanted` names, in document order."""
+    name = _wanted[family(lang)].get(wanted)
     if name is not None and getattr(_last, "root", None) == root:
         found = _last.captures.get(name)
         if found is not None:
             return document_order(found)
-    known = _known(language(lang), types)
-    if not known:
+    source = _source(lang, wanted)
+    if source is None:
         return []
-    source = "[" + " ".join(f"({kind})" for kind in known) + "] @node"
     return document_order(ts.QueryCursor(query(lang, source)).captures(root).get("node", []))
 
 
-def _groups(lang: str) -> list[tuple[str, list[str]]]:
-    grammar = language(lang)
-    groups = [(name, _known(grammar, types)) for types, name in _wanted[family(lang)].items()]
-    return [(name, known) for name, known in groups if known]
+def _groups(lang: str) -> list[tuple[str, str]]:
+    found = ((name, _source(lang, wanted)) for wanted, name in _wanted[family(lang)].items())
+    return [(name, source) for name, source in found if source is not None]
 
 
-def _known(grammar: ts.Language, types: frozenset[str]) -> list[str]:
-    return [kind for kind in sorted(types) if grammar.id_for_node_kind(kind, True)]
+def _source(lang: str, wanted: Wanted) -> str | None:
+    key = (lang, wanted)
+    if key not in _sources:
+        if isinstance(wanted, str):
+            try:
+                query(lang, wanted)
+                _sources[key] = wanted
+            except ts.QueryError:  # (a node type or field this grammar does not have)
+                _sources[key] = None
+        else:
+            grammar = language(lang)
+            known = [kind for kind in sorted(wanted) if grammar.id_for_node_kind(kind, True)]
+            _sources[key] = "[" + " ".join(f"({kind})" for kind in known) + "] @node" if known else None
+    return _sources[key]
