@@ -295,13 +295,17 @@ class CallGraph:
                         affected.add(caller)
                         stack.append(caller)
         moved: set[FunctionRef] = set()  # functions whose reach changed
+        kinds = self.kinds
+        if changed is None:  # a kind no call of the project performs reaches nothing anywhere
+            present = {site.kind for sites in self.direct.values() for site in sites}
+            kinds = [kind for kind in self.kinds if kind.name in present]
         for nodes in _components(self.graph.successors, affected):
             nodes.sort()
             if changed is not None and not any(
                     node in seeds or any(callee in moved for callee in self.graph.successors(node)) for node in nodes):
                 continue  # nothing below changed: keeps its reach
             before = {node: self._sites(node) for node in nodes} if changed is not None else {}
-            for kind in self.kinds:
+            for kind in kinds:
                 for node in nodes:
                     self._reach.pop((node, kind.name), None)
                 for _ in range(len(nodes) + 1):

@@ -141,7 +141,7 @@ class _Collector:
         if within is not None:
             return captures(lang, self.lang["query"], root, within)
         pairs = [(name, node) for name, types in self.lang["captured"].items()
-                 for node in shared.nodes(lang, root, types)]
+                 for node in shared.nodes(lang, root, types, ordered=False)]
         return in_document_order(pairs)
 
     def _key(self, node: ts.Node) -> Span:

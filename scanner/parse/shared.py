@@ -48,17 +48,19 @@ def remember(lang: str, root: ts.Node, captures: dict[str, list[ts.Node]]) -> No
     _last.captures = {name: captures.pop(name, []) for name, _source in _groups(lang)}
 
 
-def nodes(lang: str, root: ts.Node, wanted: Wanted) -> list[ts.Node]:
-    """The nodes under `root` (the whole tree) that `wanted` names, in document order."""
+def nodes(lang: str, root: ts.Node, wanted: Wanted, ordered: bool = True) -> list[ts.Node]:
+    """The nodes under `root` (the whole tree) that `wanted` names, in document order
+    (`ordered=False`: in no particular order, for a caller that sorts them with others)."""
     name = _wanted[family(lang)].get(wanted)
+    found = None
     if name is not None and getattr(_last, "root", None) == root:
         found = _last.captures.get(name)
-        if found is not None:
-            return document_order(found)
-    source = _source(lang, wanted)
-    if source is None:
-        return []
-    return document_order(ts.QueryCursor(query(lang, source)).captures(root).get("node", []))
+    if found is None:
+        source = _source(lang, wanted)
+        if source is None:
+            return []
+        found = ts.QueryCursor(query(lang, source)).captures(root).get("node", [])
+    return document_order(found) if ordered else list(found)
 
 
 def _groups(lang: str) -> list[tuple[str, str]]:
