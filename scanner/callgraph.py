@@ -74,21 +74,24 @@ class CallGraph:
         """Every file's nodes, edges and direct effects, in path order. Resolving and
         detecting each call is most of the work and reads only the project: with `jobs` > 1
         and a large project, a forked copy of this process does it for the later files
-        while this one does the earlier ones (Django: 3.1 -> about 1.9 s)."""
+        while this one does the earlier ones (Django: 3.3-4.1 -> 2.6-3.3 s with propagation)."""
         files = self.project.files
         paths = sorted(files)
         split = _halfway(paths, files) if jobs > 1 else len(paths)
         later: Forked[dict[str, dict[int, Kept]]] | None = None
+        parts = None
         if split < len(paths):
             later = Forked(lambda: {path: self._file_parts(files[path]) for path in paths[split:]})
-            if not later.started:
-                split = len(paths)
-        for path in paths[:split]:
-            self._add_file(files[path])
-        if later is not None and later.started:
-            parts = later.result(timeout=max(FORK_TIMEOUT, 0.001 * sum(len(files[p].calls) for p in paths)))
-            for path in paths[split:]:
-                self._add_file(files[path], parts[path] if parts is not None else None)
+        try:
+            for path in paths[:split]:
+                self._add_file(files[path])
+            if later is not None:
+                parts = later.result(timeout=max(FORK_TIMEOUT, 0.001 * sum(len(files[p].calls) for p in paths)))
+        finally:
+            if later is not None:
+                later.abandon()  # (interrupted on the way, e.g. by the project-stage budget: no child left)
+        for path in paths[split:]:
+            self._add_file(files[path], parts[path] if parts is not None else None)
 
     def _add_file(self, facts: FileFacts, parts: dict[int, Kept] | None = None) -> None:
         nodes = self._nodes[facts.path] = [FunctionRef(facts.path, fn.id) for fn in facts.functions]

@@ -75,12 +75,23 @@ class Forked(Generic[T]):
                     break
                 chunks.append(chunk)
         finally:
-            os.close(self.fd)
+            self._close()
             status = self._reap(complete)
         if not complete or status != 0:
             log.debug("forked computation failed (status %s)", status)
             return None
         return unpickle(b"".join(chunks))  # (the scan's own child: trusted, like its workers)
+
+    def abandon(self) -> None:
+        """Stop and reap the child if it is still there (after `result()`: nothing to do)."""
+        self._close()
+        if self.started:
+            self._reap(complete=False)
+
+    def _close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
     def _reap(self, complete: bool) -> int | None:
         if not complete:

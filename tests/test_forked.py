@@ -44,6 +44,11 @@ def test_a_forked_computation_delivers_its_value_or_none_and_leaves_no_process()
         hanging = Forked(lambda: time.sleep(60))
         pid, start = hanging.pid, time.monotonic()
         out["hanging"] = [hanging.result(timeout=0.5), time.monotonic() - start < 10, reaped(pid)]
+        left = Forked(lambda: time.sleep(60))  # the caller fails before asking for the result
+        pid = left.pid
+        left.abandon()
+        left.abandon()  # (twice: nothing left to do)
+        out["abandoned"] = [left.result(timeout=1), reaped(pid)]
         stop = threading.Event()
         helper = threading.Thread(target=stop.wait)
         helper.start()
@@ -54,7 +59,7 @@ def test_a_forked_computation_delivers_its_value_or_none_and_leaves_no_process()
         print(json.dumps(out))
     """)
     assert out == {"value": [True, True], "failing": [None, True], "unpicklable": None,
-                   "hanging": [None, True, True], "threaded": [False, None]}
+                   "hanging": [None, True, True], "abandoned": [None, True], "threaded": [False, None]}
 
 
 def test_a_call_graph_built_half_in_a_forked_copy_equals_one_built_in_one_process() -> None:
@@ -68,6 +73,19 @@ def test_a_call_graph_built_half_in_a_forked_copy_equals_one_built_in_one_proces
         from tests.test_callgraph_incremental import BASE
 
         forks = []
+
+        def children():  # this process's children, zombies included
+            import os
+            out = []
+            for entry in os.listdir("/proc"):
+                try:
+                    with open(f"/proc/{entry}/stat") as handle:
+                        fields = handle.read().rsplit(")", 1)[1].split()
+                except (OSError, IndexError):
+                    continue
+                if entry.isdigit() and int(fields[1]) == os.getpid():
+                    out.append(entry)
+            return out
 
         class Recorded(callgraph.Forked):
             def __init__(self, compute):
@@ -92,8 +110,19 @@ def test_a_call_graph_built_half_in_a_forked_copy_equals_one_built_in_one_proces
         parallel = CallGraph(Project(facts), CATALOGS, jobs=2)
         reached = sum(bool(graph.reach(node, kind.name)) for graph in (serial,) for node in graph.graph.nodes
                       for kind in graph.kinds)
-        print(json.dumps({"forks": forks, "same": snapshot(serial) == snapshot(parallel),
+        class Stop(Exception):
+            pass
+
+        def interrupted(self, facts, parts=None):
+            raise Stop  # as the project-stage budget's alarm would, in the middle of the build
+
+        callgraph.CallGraph._add_file = interrupted
+        try:
+            CallGraph(Project(facts), CATALOGS, jobs=2)
+        except Stop:
+            pass
+        print(json.dumps({"children": children(), "forks": forks, "same": snapshot(serial) == snapshot(parallel),
                           "size": serial.size == parallel.size, "edges": serial.size[1], "reached": reached}))
     """)
-    assert out["forks"] == [True] and out["same"] and out["size"]
+    assert out["forks"] == [True, True] and out["same"] and out["size"] and out["children"] == []
     assert out["edges"] >= 10 and out["reached"] >= 5  # a graph with something in it
