@@ -17,12 +17,9 @@ from perfsense.scanner.adjacency import Adjacency
 from perfsense.scanner.effects import EffectKind, effect_kinds
 from perfsense.scanner.facts.model import Call, FileFacts
 from perfsense.scanner.model import ChainStep, Location
-from perfsense.scanner.processes import Forked
 from perfsense.scanner.project import FunctionRef, Project, file_shape
 
 MAX_SITES = 16  # effect sites kept per function and effect
-PARALLEL_CALLS = 20_000  # calls in a project from which building the graph is worth a fork
-FORK_TIMEOUT = 60.0  # seconds (at least) to wait for the forked half of the build
 # What one call contributes: its effect sites (kind, label) and edges (callee, how, offloaded).
 Kept = tuple[Sequence[tuple[str, str]], Sequence[tuple[FunctionRef, str, bool]]]
 
@@ -53,8 +50,7 @@ class Hop:
 
 
 class CallGraph:
-    def __init__(self, project: Project, catalogs: object, kinds: Iterable[EffectKind] | None = None,
-                 jobs: int = 1) -> None:
+    def __init__(self, project: Project, catalogs: object, kinds: Iterable[EffectKind] | None = None) -> None:
         self.project = project
         self.catalogs = catalogs
         self.kinds = list(kinds if kinds is not None else effect_kinds())
@@ -66,51 +62,19 @@ class CallGraph:
         self._per_file: dict[tuple[str, str], tuple[FileFacts, int, Any]] = {}
         # per file replaced since the build: its facts and the effect kinds' file contexts
         self._contexts: dict[str, tuple[FileFacts, tuple[object, ...]]] = {}
-        self._build(jobs)
+        for path in sorted(project.files):
+            self._add_file(project.files[path])
         self.propagate()
 
     # --- building --------------------------------------------------------------------
-    def _build(self, jobs: int) -> None:
-        """Every file's nodes, edges and direct effects, in path order. Resolving and
-        detecting each call is most of the work and reads only the project: with `jobs` > 1
-        and a large project, a forked copy of this process does it for the later files
-        while this one does the earlier ones (Django: 3.3-4.1 -> 2.6-3.3 s with propagation)."""
-        files = self.project.files
-        paths = sorted(files)
-        split = _halfway(paths, files) if jobs > 1 else len(paths)
-        later: Forked[dict[str, dict[int, Kept]]] | None = None
-        parts = None
-        if split < len(paths):
-            later = Forked(lambda: {path: self._file_parts(files[path]) for path in paths[split:]})
-        try:
-            for path in paths[:split]:
-                self._add_file(files[path])
-            if later is not None:
-                parts = later.result(timeout=max(FORK_TIMEOUT, 0.001 * sum(len(files[p].calls) for p in paths)))
-        finally:
-            if later is not None:
-                later.abandon()  # (interrupted on the way, e.g. by the project-stage budget: no child left)
-        for path in paths[split:]:
-            self._add_file(files[path], parts[path] if parts is not None else None)
-
-    def _add_file(self, facts: FileFacts, parts: dict[int, Kept] | None = None) -> None:
+    def _add_file(self, facts: FileFacts) -> None:
         nodes = self._nodes[facts.path] = [FunctionRef(facts.path, fn.id) for fn in facts.functions]
         self.graph.add_nodes(nodes)
-        self._add_edges(facts, parts, complete=parts is not None)
+        self._add_edges(facts)
 
-    def _file_parts(self, facts: FileFacts) -> dict[int, Kept]:
-        """What each call of the file contributes (only the calls that contribute)."""
-        found = {}
-        for call in facts.calls:
-            sites, edges = self._call_parts(facts, call)
-            if sites or edges:
-                found[call.id] = (sites, edges)
-        return found
-
-    def _add_edges(self, facts: FileFacts, kept: dict[int, Kept] | None = None, complete: bool = False) -> None:
+    def _add_edges(self, facts: FileFacts, kept: dict[int, Kept] | None = None) -> None:
         """The file's call edges and direct effects (its nodes exist); calls in `kept` get
-        the sites and edges given there instead of being resolved and detected again
-        (`complete`: the calls not in `kept` contribute nothing)."""
+        the sites and edges given there instead of being resolved and detected again."""
         path = facts.path
         self._edges_version[path] = self._edges_version.get(path, 0) + 1
         for fn in facts.functions:
@@ -121,41 +85,33 @@ class CallGraph:
             self._edge(Edge(caller, FunctionRef(path, fn.id), parent.id, "inline",
                             self._offloads(facts, parent)))
         for call in facts.calls:
+            caller = FunctionRef(path, call.func)
             known = kept.get(call.id) if kept else None
-            if known is None:
-                if complete:
-                    continue
-                known = self._call_parts(facts, call)
-            sites, edges = known
-            if sites or edges:
-                caller = FunctionRef(path, call.func)
-                for kind_name, label in sites:
+            if known is not None:
+                for kind_name, label in known[0]:
                     self.direct.setdefault(caller, []).append(EffectSite(kind_name, path, call.id, label))
-                for callee, how, offloaded in edges:
+                for callee, how, offloaded in known[1]:
                     self._edge(Edge(caller, callee, call.id, how, offloaded))
-
-    def _call_parts(self, facts: FileFacts, call: Call) -> Kept:
-        """The call's direct effect sites and its edges: resolved and detected."""
-        path = facts.path
-        sites = [(kind.name, label) for kind in self.kinds
-                 for label in kind.detect(self.project, facts, call, self.catalogs)]
-        edges: list[tuple[FunctionRef, str, bool]] = []
-        target = self.project.function(call.callee, path, call.func)
-        if target is not None:
-            edges.append((target, "call", False))
-        refs = []
-        for arg in call.args:
-            if arg.value is None or arg.function is not None:
                 continue
-            if any(step.call for step in arg.value.steps):
-                continue
-            ref = self.project.function(arg.value, path, call.func)
-            if ref is not None:
-                refs.append(ref)
-        if refs:
-            offloaded = self._offloads(facts, call)
-            edges.extend((ref, "reference", offloaded) for ref in refs)
-        return sites, edges
+            for kind in self.kinds:
+                for label in kind.detect(self.project, facts, call, self.catalogs):
+                    self.direct.setdefault(caller, []).append(EffectSite(kind.name, path, call.id, label))
+            target = self.project.function(call.callee, path, call.func)
+            if target is not None:
+                self._edge(Edge(caller, target, call.id, "call"))
+            refs = []
+            for arg in call.args:
+                if arg.value is None or arg.function is not None:
+                    continue
+                if any(step.call for step in arg.value.steps):
+                    continue
+                ref = self.project.function(arg.value, path, call.func)
+                if ref is not None:
+                    refs.append(ref)
+            if refs:
+                offloaded = self._offloads(facts, call)
+                for ref in refs:
+                    self._edge(Edge(caller, ref, call.id, "reference", offloaded))
 
     def _edge(self, edge: Edge) -> None:
         self.graph.add_edge(edge)
@@ -401,21 +357,6 @@ class CallGraph:
     @property
     def size(self) -> tuple[int, int]:
         return len(self.graph), self.graph.edge_count
-
-
-def _halfway(paths: list[str], files: dict[str, FileFacts]) -> int:
-    """Where the paths split into two halves of about as many calls; len(paths) when the
-    project is too small to be worth a fork."""
-    counts = [len(files[path].calls) for path in paths]
-    total = sum(counts)
-    if total < PARALLEL_CALLS:
-        return len(paths)
-    running = 0
-    for index, count in enumerate(counts):
-        running += count
-        if running * 2 >= total:
-            return index + 1
-    return len(paths)
 
 
 def _calls_of(facts: FileFacts, funcs: frozenset[int]) -> dict[int, list[Call]]:

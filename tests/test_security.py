@@ -178,8 +178,7 @@ def test_symlink_named_on_the_command_line_is_not_followed_out(tmp_path: Path) -
 ALLOWED = {
     # Cache entries are HMAC-SHA256 signed with a per-user secret kept outside the scanned
     # tree; an entry that fails the check is never unpickled (scanner/cache.py). The only
-    # other pickles loaded (through the same function) are the results the scan's own worker
-    # processes and its forked copy building half the call graph send back.
+    # other pickles loaded are the results the scan's own worker processes send back.
     ("scanner/cache.py", "pickle.loads"),
     # Imports the package's own rule modules, found by pkgutil under perfsense.rules.
     ("scanner/engine/registry.py", "importlib.import_module"),

@@ -20,14 +20,14 @@ log = logging.getLogger(__name__)
 def run_project_rules(facts: Mapping[str, FileFacts], catalogs: Catalogs,
                       options: Mapping[str, Mapping[str, Any]], classes: Sequence[type],
                       root: str = "", context: ProjectContext | None = None,
-                      budget: float | None = None, jobs: int = 1) -> tuple[list[Finding], list[Skip]]:
+                      budget: float | None = None) -> tuple[list[Finding], list[Skip]]:
     """Findings of the project rules among `classes`; a failing rule becomes an internal-error
     note, and one that runs past `budget` seconds (main thread only) a timeout note: either
     way its findings are dropped whole and the other rules still run."""
     rules = [cls(options.get(cls.id)) for cls in classes if issubclass(cls, ProjectRule)]
     if not rules:
         return [], []
-    ctx = context or ProjectContext(Project(facts, root), catalogs, options, jobs=jobs)
+    ctx = context or ProjectContext(Project(facts, root), catalogs, options)
     findings: list[Finding] = []
     skips: list[Skip] = []
     for rule in rules:

@@ -171,7 +171,6 @@ class ProjectContext:
     # The files whose findings are wanted (the LSP server asks for open documents only);
     # None means every file. Project rules iterate `ctx.targets()`.
     paths: frozenset[str] | None = None
-    jobs: int = 1  # processes the call graph may be built with (see CallGraph)
 
     def targets(self) -> list[str]:
         """Paths of the files to report on, sorted."""
@@ -185,5 +184,5 @@ class ProjectContext:
         if self._graph is None:
             from perfsense.scanner.callgraph import CallGraph
 
-            self._graph = CallGraph(self.project, self.catalogs, jobs=self.jobs)
+            self._graph = CallGraph(self.project, self.catalogs)
         return self._graph

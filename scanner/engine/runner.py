@@ -286,7 +286,7 @@ def finish(root: str, tasks: Sequence[FileTask], results: Sequence[FileResult], 
     catalogs = Catalogs(settings.catalog)
     project_findings, project_skips = run_project_rules(
         facts, catalogs, settings.rule_options, [c for c in classes if c.id in active], root,
-        budget=project_budget(settings.timeout, len(facts)), jobs=options.jobs or os.cpu_count() or 1)
+        budget=project_budget(settings.timeout, len(facts)))
     findings.extend(project_findings)
     all_skips.extend(project_skips)
     ranges = {r.path: r.error_ranges for r in results if r.error_ranges}
