@@ -81,7 +81,7 @@ def test_a_wanted_pattern_comes_from_the_walk_and_one_the_grammar_lacks_is_left_
     text = "export const A = () => <div><b>x</b></div>;\n"
     _source, root = _extracted("tsx", text)
     assert [n.start_byte for n in shared.nodes("tsx", root, jsx)] == [23, 28]
-    assert shared.query_text("tsx").count("jsx_element") == 1
-    assert "jsx_element" not in shared.query_text("typescript")
+    assert shared.walk_query("tsx")[0].count("jsx_element") == 1
+    assert "jsx_element" not in shared.walk_query("typescript")[0]
     _source, root = _extracted("typescript", TS)  # the walk still runs without it
     assert shared.nodes("typescript", root, jsx) == []

@@ -74,8 +74,9 @@ def interesting(lang: str, root: ts.Node, node_types: Iterable[str],
     """
     grammar = language(lang)
     kinds = [kind for kind in node_types if grammar.id_for_node_kind(kind, True)]
-    source = "[" + " ".join(f"({kind})" for kind in kinds) + "] @n\n" + context + "\n" + shared.query_text(lang)
+    wanted, names = shared.walk_query(lang)  # what rules want from whole files: one walk for all
+    source = "[" + " ".join(f"({kind})" for kind in kinds) + "] @n\n" + context + "\n" + wanted
     found = ts.QueryCursor(query(lang, source)).captures(root)
-    shared.remember(lang, root, found)  # the node types rules asked for: one walk for all
+    shared.remember(root, found, names)
     nodes = document_order(found.pop("n", []))
     return nodes, {name: {node.id for node in captured} for name, captured in found.items()}

@@ -2,9 +2,9 @@
 
 A tree-sitter query costs about as much as a walk of the whole tree whatever it matches
 (Django: about 0.5 s of CPU per query over its 2,800 files), and the per-file stage ran
-four of them per file. Rules declare the node types they will ask for (`want`, at import
+four of them per file. Rules declare the node types or patterns they will ask for (`want`, at import
 time); fact extraction, which walks every tree first, adds those types to its own query
-(`query_text`) and hands the captures over (`remember`); a rule then gets its nodes from
+(`walk_query`) and hands the captures over (`remember`); a rule then gets its nodes from
 that walk (`nodes`), or from a query of its own when the walk did not include them (a
 tree the extraction did not walk, a type registered too late). Either way the nodes are
 the same, in document order.
@@ -36,16 +36,17 @@ def want(lang_family: str, wanted: Wanted) -> None:
         table[wanted] = f"{PREFIX}{lang_family[:2]}{len(table)}"
 
 
-def query_text(lang: str) -> str:
-    """Query patterns capturing everything wanted (what the grammar has), each under its name."""
-    return "\n".join(source.replace("@node", f"@{name}") for name, source in _groups(lang))
+def walk_query(lang: str) -> tuple[str, tuple[str, ...]]:
+    """Query patterns capturing everything wanted (what the grammar has), each under its
+    name, and those names (for `remember`)."""
+    groups = _groups(lang)
+    return "\n".join(source.replace("@node", f"@{name}") for name, source in groups), tuple(n for n, _s in groups)
 
 
-def remember(lang: str, root: ts.Node, captures: dict[str, list[ts.Node]]) -> None:
-    """Keep the shared captures of a walk over `root` with `query_text(lang)` (they are
-    removed from `captures`)."""
+def remember(root: ts.Node, captures: dict[str, list[ts.Node]], names: tuple[str, ...]) -> None:
+    """Keep the captures `names` of a walk over `root` (removed from `captures`)."""
     _last.root = root  # (holds the tree: its node ids cannot be reused meanwhile)
-    _last.captures = {name: captures.pop(name, []) for name, _source in _groups(lang)}
+    _last.captures = {name: captures.pop(name, []) for name in names}
 
 
 def nodes(lang: str, root: ts.Node, wanted: Wanted, ordered: bool = True) -> list[ts.Node]:
@@ -64,7 +65,7 @@ def nodes(lang: str, root: ts.Node, wanted: Wanted, ordered: bool = True) -> lis
 
 
 def _groups(lang: str) -> list[tuple[str, str]]:
-    found = ((name, _source(lang, wanted)) for wanted, name in _wanted[family(lang)].items())
+    found = [(name, _source(lang, wanted)) for wanted, name in list(_wanted[family(lang)].items())]
     return [(name, source) for name, source in found if source is not None]
 
 
