@@ -165,14 +165,10 @@ class SourceFile:
             return self.span(node.start_byte, node.end_byte)  # type: ignore[attr-defined]
         (line, col), (end_line, end_col) = node.start_point, node.end_point  # type: ignore[attr-defined]
         if line in wide:
-            col = self._column(line, col)
+            col = self.position(self.line_starts[line] + col).column
         if end_line in wide:
-            end_col = self._column(end_line, end_col)
+            end_col = self.position(self.line_starts[end_line] + end_col).column
         return flat_span(line, col, end_line, end_col)
-
-    def _column(self, line: int, byte_column: int) -> int:
-        start = self.line_starts[line]
-        return len(self.data[start:start + byte_column].decode("utf-8", "replace"))
 
     def line_text(self, line: int) -> str:
         """The text of a 0-based line without its line break ('' when out of range)."""

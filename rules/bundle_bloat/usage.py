@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import tree_sitter as ts
 
 from perfsense.scanner.model import Span
-from perfsense.scanner.parse import query
+from perfsense.scanner.parse import document_order, query
 from perfsense.scanner.source import SourceFile
 
 FUNCTIONS = frozenset({"arrow_function", "function_expression", "function_declaration", "function",
@@ -72,7 +72,7 @@ def with_ancestors(root: ts.Node, targets: list[ts.Node]) -> Iterator[tuple[ts.N
     quadratic in the depth; this descends once per target from the closest ancestor
     already on the stack. The yielded list is reused: read it, do not keep it."""
     stack = [root]
-    for target in sorted(targets, key=lambda n: (n.start_byte, -n.end_byte)):
+    for target in document_order(targets):
         while len(stack) > 1 and not (stack[-1].start_byte <= target.start_byte
                                       and target.end_byte <= stack[-1].end_byte):
             stack.pop()

@@ -15,6 +15,7 @@ from perfsense.rules.inefficient_loop.js_checks import FINDERS
 from perfsense.rules.inefficient_loop.scope import Scope
 from perfsense.rules.inefficient_loop.sites import Looped, ScanSite, SiteCollector
 from perfsense.scanner.engine.rule import FileContext
+from perfsense.scanner.parse import document_order
 
 _local = threading.local()
 ANYWHERE_PY = frozenset({"sum", "apply", "sorted"})
@@ -98,7 +99,7 @@ def _nodes_of(scope: Scope, types: frozenset[str]) -> list:
         parent = node.parent
         if scope.py and call.name == "sorted" and parent is not None and parent.type == "subscript":
             found.setdefault(parent.id, parent)
-    return sorted(found.values(), key=lambda n: (n.start_byte, -n.end_byte))
+    return document_order(found.values())
 
 
 def context_name(ctx_facts, span) -> str:

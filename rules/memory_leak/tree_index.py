@@ -95,8 +95,7 @@ class FileIndex:
             if parent is not None and parent.type in self.syntax.members \
                     and parent.child_by_field_name("attribute") == ref:
                 out.append(parent)
-        out.sort(key=lambda n: (n.start_byte, -n.end_byte))
-        return out
+        return document_order(out)
 
     # --- every call / member (only for files that acquire something) ----------------
     def all_nodes(self) -> dict[str, list[ts.Node]]:
