@@ -36,12 +36,22 @@ from fetch import npm_package, pypi_sdist
 
 WORK = Path(__file__).resolve().parent / ".work" / "peers"
 PYPI = ["ruff==0.17.6", "flake8==7.5.0", "flake8-async==26.8.1", "pylint==3.3.9", "perflint==0.8.1"]
-NPM = ["eslint@9.39.1", "eslint-plugin-n@17.23.1"]
+NPM = ["eslint@9.39.1", "eslint-plugin-n@17.23.1", "@typescript-eslint/parser@8.74.0", "typescript@5.9.3"]
 PERFLINT = "W8101,W8102,W8201,W8202,R8203,W8204,W8205,W8301,W8401,W8402,W8403"
 _ERROR = re.compile(r"^[A-Za-z_.]*(Error|Exception): ")
 ESLINT_CONFIG = """const n = require("eslint-plugin-n");
-module.exports = [{files: ["**/*.js", "**/*.cjs", "**/*.mjs"], plugins: {n},
-  languageOptions: {ecmaVersion: "latest", sourceType: "commonjs"}, rules: {"n/no-sync": "error"}}];
+const tsParser = require("@typescript-eslint/parser");
+// without type information: n/no-sync asks for a program whenever the parser offers services
+const ts = {meta: {name: "typescript-without-types"}, parseForESLint(code, options) {
+  const {ast, scopeManager, visitorKeys} = tsParser.parseForESLint(code, options);
+  return {ast, scopeManager, visitorKeys};
+}};
+const rules = {"n/no-sync": "error"};
+const options = {ecmaVersion: "latest", sourceType: "module", parserOptions: {ecmaFeatures: {jsx: true}}};
+module.exports = [
+  {files: ["**/*.js", "**/*.cjs", "**/*.mjs", "**/*.jsx"], plugins: {n}, languageOptions: options, rules},
+  {files: ["**/*.ts", "**/*.tsx", "**/*.mts", "**/*.cts"], plugins: {n}, languageOptions: {...options, parser: ts}, rules},
+];
 """
 
 
@@ -53,7 +63,7 @@ def install() -> None:
     if not (WORK / "venv" / "bin" / "pylint").exists():
         subprocess.run([sys.executable, "-m", "venv", str(WORK / "venv")], check=True)
         subprocess.run([_bin("python"), "-m", "pip", "install", "-q", *PYPI], check=True)
-    if not (WORK / "npm" / "node_modules" / ".bin" / "eslint").exists():
+    if not (WORK / "npm" / "node_modules" / "@typescript-eslint" / "parser").exists():
         (WORK / "npm").mkdir(parents=True, exist_ok=True)
         subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(WORK / "npm"), *NPM],
                        check=True)
