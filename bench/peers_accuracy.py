@@ -7,10 +7,10 @@ Runs the peers of `peers.py` (installed there, pinned) over CORPUS, a folder wit
 carry the family they claim (`properties.category`): the ASYNC2xx rules of ruff and
 flake8-async (a blocking call in an async function) and ESLint's `n/no-sync` claim
 blocking-io; ruff's PERF rules and perflint's claim inefficient-loop; the other ASYNC rules
-(checkpoints, timeouts, cleanup) claim no family and are not counted. The corpus's scorer (`score.py`, by default next to the corpus in
-`../tools/`) then counts true positives, false positives and misses per family, as it does
-for perfsense, whose row is scored the same way. No peer claims the other three families
-(n-plus-one, bundle-bloat, memory-leak).
+(checkpoints, timeouts, cleanup) claim no family and are not counted. The corpus's scorer
+(`score.py`, by default next to the corpus in `../tools/`) then counts true positives,
+false positives and misses per family, as it does for perfsense, whose row is scored the
+same way. No peer claims the other three families (n-plus-one, bundle-bloat, memory-leak).
 """
 from __future__ import annotations
 
