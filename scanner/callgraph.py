@@ -96,7 +96,7 @@ class CallGraph:
             for kind in self.kinds:
                 for label in kind.detect(self.project, facts, call, self.catalogs):
                     self.direct.setdefault(caller, []).append(EffectSite(kind.name, path, call.id, label))
-            target = self.project.called_function(facts, call)
+            target = self.project.function(call.callee, path, call.func)
             if target is not None:
                 self._edge(Edge(caller, target, call.id, "call"))
             refs = []

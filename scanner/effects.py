@@ -65,5 +65,5 @@ def is_offload(project: Project, facts: FileFacts, call: Call, catalogs: Catalog
     """The call hands its function argument to another thread or process."""
     patterns = catalogs.derived("offload", _offload_patterns)
     family = "python" if facts.language == "python" else "javascript"
-    text = project.callee(facts, call)[1]
+    text = project.resolve(call.callee, facts.path, call.func).text
     return patterns[family].match(text) is not None

@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 from perfsense.scanner.facts.jsvalues import module_root
 from perfsense.scanner.facts.model import (
     MODULE_FUNCTION,
-    Call,
     ClassFact,
     FileFacts,
     Function,
@@ -48,8 +47,6 @@ class Project:
         self._module_values: dict[str, dict[str, list[Value | None]]] = {}
         self._imports: dict[str, dict[str, Value]] = {}
         self._memo: dict[tuple, object] = {}  # resolution results; cleared when a file changes
-        # per file: its facts and, per call id, the callee resolved and its text (see callee())
-        self._callees: dict[str, tuple[FileFacts, dict[int, tuple[Value, str]]]] = {}
         self._classes_memo: dict[tuple, object] = {}  # class facts (they carry positions)
         # Structures rules derive from the whole project (e.g. an ORM model index);
         # emptied whenever a file is added, replaced or removed.
@@ -63,7 +60,6 @@ class Project:
     def _add(self, facts: FileFacts) -> None:
         path = facts.path
         self._memo = {}
-        self._callees = {}
         self._classes_memo = {}
         self._derived = {}
         self._shape_derived = {}
@@ -94,17 +90,15 @@ class Project:
     def replace_file(self, facts: FileFacts, same_shape: bool = False) -> None:
         """Swap a file's facts. `same_shape`: `file_shape()` did not change, so every name
         resolves as before and the resolution memo survives (positions are not in it)."""
-        memo, callees, shaped = self._memo, self._callees, self._shape_derived
+        memo, shaped = self._memo, self._shape_derived
         self.remove_file(facts.path)
         self._add(facts)
         if same_shape and len(memo) < MEMO_LIMIT:
-            self._memo, self._callees, self._shape_derived = memo, callees, shaped
-            callees.pop(facts.path, None)
+            self._memo, self._shape_derived = memo, shaped
 
     def remove_file(self, path: str) -> None:
         old = self.files.pop(path, None)
         self._memo = {}
-        self._callees = {}
         self._classes_memo = {}
         self._derived = {}
         self._shape_derived = {}
@@ -201,18 +195,6 @@ class Project:
                 found = self._memo[key] = self._resolve(value, path, func, 0)
             return found  # type: ignore[return-value]
         return self._resolve(value, path, func, depth)
-
-    def callee(self, facts: FileFacts, call: Call) -> tuple[Value, str]:
-        """A call's callee resolved (`resolve`) and its text. Memoised per call: effect
-        detectors, the call graph and rules ask it of nearly every call, several times."""
-        entry = self._callees.get(facts.path)
-        if entry is None or entry[0] is not facts:
-            entry = self._callees[facts.path] = (facts, {})
-        found = entry[1].get(call.id)
-        if found is None:
-            value = self.resolve(call.callee, facts.path, call.func)
-            found = entry[1][call.id] = (value, value.text)
-        return found
 
     def _class_key(self, path: str, func: int | None) -> str | None:
         if func is None:
@@ -369,15 +351,7 @@ class Project:
         """The project function a callee value reaches, if any."""
         if not self._may_be_project(value.root):
             return None
-        return self._project_function(self.resolve(value, path, func))
-
-    def called_function(self, facts: FileFacts, call: Call) -> FunctionRef | None:
-        """`function()` of a call's callee, through the per-call memo (`callee()`)."""
-        if not self._may_be_project(call.callee.root):
-            return None
-        return self._project_function(self.callee(facts, call)[0])
-
-    def _project_function(self, resolved: Value) -> FunctionRef | None:
+        resolved = self.resolve(value, path, func)
         root = resolved.root
         if root.startswith(("./", "..")) or root.split(".", 1)[0] in self.py_tops:
             return self._function_of(resolved)

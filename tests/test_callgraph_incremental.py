@@ -416,27 +416,3 @@ def test_edits_with_the_untouched_hint_equal_a_fresh_build(index: int):
         graph.replace_file(new_facts[path], untouched)
         assert _full_snapshot(graph) == _full_snapshot(CallGraph(Project(dict(new_facts)), CATALOGS)), (step, text)
         facts, texts = new_facts, [*texts, text]
-
-
-def test_resolved_callees_follow_every_replacement():
-    """`Project.callee` memoises per call; the memo must not outlive the facts it was made
-    from (call ids shift with a same-shape edit) nor a change of what a name resolves to."""
-    files = {"app/__init__.py": "", "app/low.py": "import requests\nfetch = requests.get\n",
-             "app/mid.py": "from app import low\n\ndef load(u):\n    return low.fetch(u)\n"}
-    project = Project(dict(facts_of(files)))
-
-    def callees(path: str) -> list[str]:
-        facts = project.files[path]
-        return [project.callee(facts, call)[1] for call in facts.calls]
-
-    assert callees("app/mid.py") == ["requests.get"]
-    files["app/low.py"] = "import httpx\nfetch = httpx.get\n"
-    project.replace_file(facts_of(files)["app/low.py"])
-    assert callees("app/mid.py") == ["httpx.get"]
-    before = project.files["app/mid.py"]
-    files["app/mid.py"] = "from app import low\n\ndef load(u):\n    print(u)\n    return low.fetch(u)\n"
-    edited = facts_of(files)["app/mid.py"]
-    assert file_shape(edited) == file_shape(before)
-    project.replace_file(edited, same_shape=True)
-    assert callees("app/mid.py") == ["print", "httpx.get"]
-    assert project.called_function(edited, edited.calls[1]) is None  # a module value, not a def

@@ -92,7 +92,8 @@ def match_blocking(project: Project, facts: FileFacts, call: Call, catalogs: Cat
     if not might_block(call, family, catalogs):
         return None
     groups = catalogs.derived("blocking", _compile)[family]
-    resolved, text = project.callee(facts, call)
+    resolved = project.resolve(call.callee, facts.path, call.func)
+    text = resolved.text
     name = call.name
     for group in groups:
         if group.calls and group.calls.match(text):
@@ -120,7 +121,7 @@ def _origin_reported(project: Project, facts: FileFacts, call: Call, receiver: V
         return False
     for other in facts.calls:
         if other.func == call.func and other.id != call.id:
-            if project.callee(facts, other)[1] == origin_text:
+            if project.resolve(other.callee, facts.path, other.func).text == origin_text:
                 return True
     return False
 

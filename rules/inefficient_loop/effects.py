@@ -58,7 +58,7 @@ class HttpRequestEffect(EffectKind):
     name = "http-request"
 
     def detect(self, project, facts, call, catalogs) -> Iterable[str]:
-        resolved = project.callee(facts, call)[1]
+        resolved = project.resolve(call.callee, facts.path, call.func).text
         if pattern_set(catalogs, family(facts.language), "http").match(resolved):
             return (resolved,)
         return ()

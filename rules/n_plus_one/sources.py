@@ -252,7 +252,7 @@ def _loaded_by(project: Project, facts: FileFacts, call: Call, orm: Orm, index: 
     else:
         loaders = _loaders(orm)
         found = frozenset(_loader_names(call)) if loaders and loaders.match(
-            project.callee(facts, call)[1]) else frozenset()
+            project.resolve(call.callee, facts.path, call.func).text) else frozenset()
     index.loaders[call.id] = found
     return found
 
