@@ -84,6 +84,7 @@ class CallGraph:
             caller = FunctionRef(path, parent.func)
             self._edge(Edge(caller, FunctionRef(path, fn.id), parent.id, "inline",
                             self._offloads(facts, parent)))
+        detected = None if kept else self._detect_file(facts)  # (an edit: the calls not kept, one by one)
         for call in facts.calls:
             caller = FunctionRef(path, call.func)
             known = kept.get(call.id) if kept else None
@@ -93,9 +94,9 @@ class CallGraph:
                 for callee, how, offloaded in known[1]:
                     self._edge(Edge(caller, callee, call.id, how, offloaded))
                 continue
-            for kind in self.kinds:
-                for label in kind.detect(self.project, facts, call, self.catalogs):
-                    self.direct.setdefault(caller, []).append(EffectSite(kind.name, path, call.id, label))
+            sites = detected.get(call.id, ()) if detected is not None else self._detect_call(facts, call)
+            for kind_name, label in sites:
+                self.direct.setdefault(caller, []).append(EffectSite(kind_name, path, call.id, label))
             target = self.project.function(call.callee, path, call.func)
             if target is not None:
                 self._edge(Edge(caller, target, call.id, "call"))
@@ -112,6 +113,19 @@ class CallGraph:
                 offloaded = self._offloads(facts, call)
                 for ref in refs:
                     self._edge(Edge(caller, ref, call.id, "reference", offloaded))
+
+    def _detect_file(self, facts: FileFacts) -> dict[int, list[tuple[str, str]]]:
+        """Each call's direct effects (kind, label) in the kinds' order, each kind asked about
+        the whole file at once (`EffectKind.detect_file`)."""
+        out: dict[int, list[tuple[str, str]]] = {}
+        for kind in self.kinds:
+            for call_id, labels in kind.detect_file(self.project, facts, self.catalogs).items():
+                out.setdefault(call_id, []).extend((kind.name, label) for label in labels)
+        return out
+
+    def _detect_call(self, facts: FileFacts, call: Call) -> list[tuple[str, str]]:
+        return [(kind.name, label) for kind in self.kinds
+                for label in kind.detect(self.project, facts, call, self.catalogs)]
 
     def _edge(self, edge: Edge) -> None:
         self.graph.add_edge(edge)

@@ -32,6 +32,23 @@ class EffectKind:
         """Labels of the effects this call performs directly (usually zero or one)."""
         return ()
 
+    def detect_file(self, project: Project, facts: FileFacts, catalogs: Catalogs) -> Mapping[int, tuple[str, ...]]:
+        """`detect` for every call of a file at once: labels by Call.id, for the calls that
+        perform the effect. A kind that can rule most calls out in one go overrides it with
+        `detect_among` those it cannot; the answer must be the same as call by call."""
+        return self.detect_among(project, facts, catalogs, range(len(facts.calls)))
+
+    def detect_among(self, project: Project, facts: FileFacts, catalogs: Catalogs,
+                     ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+        """`detect` for the calls `ids` (Call.id is the call's index in `facts.calls`)."""
+        out: dict[int, tuple[str, ...]] = {}
+        calls = facts.calls
+        for call_id in ids:
+            labels = tuple(self.detect(project, facts, calls[call_id], catalogs))
+            if labels:
+                out[call_id] = labels
+        return out
+
     def passes(self, project: Project, edge: Edge) -> bool:
         """Whether the effect of the callee counts for the caller along this edge."""
         return not edge.offloaded

@@ -149,3 +149,32 @@ def test_js_calls_resolve_through_reexports_and_require():
     (edge,) = [e for e in graph.out_edges(go) if e.how == "call"]
     assert project.display_name(edge.callee) == "render"
     assert [s.label for s in graph.reach(edge.callee, "blocking")] == ["fs.readFileSync"]
+
+
+def _examples_with_effects() -> list[tuple[str, dict[str, str]]]:
+    from perfsense.scanner.engine.registry import rule_classes
+
+    return [(f"{cls.id}:{i}", example.sources()) for cls in rule_classes()
+            for i, example in enumerate((*cls.invalid, *cls.valid))]
+
+
+def test_each_kind_detects_a_whole_file_as_it_detects_call_by_call():
+    """`EffectKind.detect_file` (a whole build) narrows the calls to ask; it must give what
+    `detect` gives call by call (an edit's path) on every file of every rule example."""
+    from perfsense.scanner.effects import effect_kinds
+
+    kinds = effect_kinds()
+    seen: dict[str, int] = {kind.name: 0 for kind in kinds}
+    for name, files in _examples_with_effects():
+        try:
+            project = Project(facts_of(files))
+        except AssertionError:
+            continue  # an example whose file is skipped on purpose (minified, Python 2, …)
+        for facts in project.files.values():
+            assert all(call.id == index for index, call in enumerate(facts.calls))
+            for kind in kinds:
+                one_by_one = {call.id: labels for call in facts.calls
+                              if (labels := tuple(kind.detect(project, facts, call, CATALOGS)))}
+                assert dict(kind.detect_file(project, facts, CATALOGS)) == one_by_one, (name, facts.path, kind.name)
+                seen[kind.name] += len(one_by_one)
+    assert all(seen.values()), seen  # every kind had sites to compare

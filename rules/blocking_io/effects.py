@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from perfsense.rules.blocking_io.catalog import match_blocking
+from perfsense.rules.blocking_io.catalog import family_of, match_blocking, might_block
 from perfsense.scanner.effects import EffectKind
 
 
@@ -16,6 +16,11 @@ class BlockingEffect(EffectKind):
     def detect(self, project, facts, call, catalogs) -> Iterable[str]:
         hit = match_blocking(project, facts, call, catalogs)
         return (hit.label,) if hit is not None else ()
+
+    def detect_file(self, project, facts, catalogs) -> dict[int, tuple[str, ...]]:
+        family = family_of(facts.language)
+        return self.detect_among(project, facts, catalogs,
+                                 [call.id for call in facts.calls if might_block(call, family, catalogs)])
 
     def passes(self, project, edge) -> bool:
         if edge.offloaded:

@@ -40,6 +40,9 @@ class RepeatedWorkEffect(EffectKind):
             return ()  # repeated inside the helper's own loop: reported there, once
         return (label,)
 
+    def detect_file(self, project, facts, catalogs) -> dict[int, tuple[str, ...]]:
+        return self.detect_among(project, facts, catalogs, sorted(self.call_inputs(facts)))  # (the labelled calls)
+
     def call_inputs(self, facts) -> dict[int, object]:
         return (facts.extra.get(REPEATED_KEY) or {}).get("repeated") or {}
 
@@ -58,13 +61,27 @@ class HttpRequestEffect(EffectKind):
     name = "http-request"
 
     def detect(self, project, facts, call, catalogs) -> Iterable[str]:
-        resolved = project.resolve(call.callee, facts.path, call.func).text
-        if pattern_set(catalogs, family(facts.language), "http").match(resolved):
-            return (resolved,)
-        return ()
+        return _requests(project, facts, (call,), catalogs).get(call.id, ())
+
+    def detect_file(self, project, facts, catalogs) -> dict[int, tuple[str, ...]]:
+        return _requests(project, facts, facts.calls, catalogs)
 
     def passes(self, project, edge) -> bool:
         return edge.how != "reference"
+
+
+def _requests(project, facts, calls, catalogs) -> dict[int, tuple[str, ...]]:
+    """The HTTP requests among `calls`, labelled with the resolved callee."""
+    patterns = pattern_set(catalogs, family(facts.language), "http")
+    if not patterns:
+        return {}
+    resolve, path = project.resolve, facts.path
+    out: dict[int, tuple[str, ...]] = {}
+    for call in calls:
+        resolved = resolve(call.callee, path, call.func).text
+        if patterns.match(resolved):
+            out[call.id] = (resolved,)
+    return out
 
 
 _DEFAULT: list[Catalogs] = []

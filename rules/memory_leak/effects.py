@@ -17,12 +17,16 @@ SHARED_SCOPES = frozenset({"module", "global"})
 
 
 def acquisition_at(facts: FileFacts, call_id: int) -> Acquisition | None:
+    return _acquisitions(facts).get(call_id)
+
+
+def _acquisitions(facts: FileFacts) -> dict[int, Acquisition]:
     data = leak_facts(facts)
     cached = _index.get(facts.path)
     if cached is None or cached[0] is not data:
         cached = (data, {acq.call: acq for acq in data.acquisitions})
         _index[facts.path] = cached
-    return cached[1].get(call_id)
+    return cached[1]
 
 
 def unreleasable(acq: Acquisition) -> bool:
@@ -41,6 +45,11 @@ class _Leaked(EffectKind):
         if acq is None or acq.kind not in self.kinds or not unreleasable(acq):
             return ()
         return (acq.label,)
+
+    def detect_file(self, project, facts, catalogs) -> dict[int, tuple[str, ...]]:
+        if facts.language == "python":
+            return {}
+        return self.detect_among(project, facts, catalogs, sorted(_acquisitions(facts)))  # (the only candidates)
 
     def call_inputs(self, facts) -> dict[int, object]:
         if facts.language == "python":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from perfsense.rules.n_plus_one.analysis import site_query
-from perfsense.rules.n_plus_one.names import project_aliases
+from perfsense.rules.n_plus_one.names import project_aliases, query_candidates
 from perfsense.scanner.effects import EffectKind
 
 
@@ -19,6 +19,9 @@ class DbQueryEffect(EffectKind):
     def detect(self, project, facts, call, catalogs) -> Iterable[str]:
         found = site_query(project, facts, call, catalogs)
         return (found.label,) if found is not None else ()
+
+    def detect_file(self, project, facts, catalogs) -> dict[int, tuple[str, ...]]:
+        return self.detect_among(project, facts, catalogs, sorted(query_candidates(project, facts, catalogs)))
 
     def passes(self, project, edge) -> bool:
         return not edge.offloaded
