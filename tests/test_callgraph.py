@@ -151,7 +151,7 @@ def test_js_calls_resolve_through_reexports_and_require():
     assert [s.label for s in graph.reach(edge.callee, "blocking")] == ["fs.readFileSync"]
 
 
-def _examples_with_effects() -> list[tuple[str, dict[str, str]]]:
+def _rule_examples() -> list[tuple[str, dict[str, str]]]:
     from perfsense.scanner.engine.registry import rule_classes
 
     return [(f"{cls.id}:{i}", example.sources()) for cls in rule_classes()
@@ -165,7 +165,7 @@ def test_each_kind_detects_a_whole_file_as_it_detects_call_by_call():
 
     kinds = effect_kinds()
     seen: dict[str, int] = {kind.name: 0 for kind in kinds}
-    for name, files in _examples_with_effects():
+    for name, files in _rule_examples():
         try:
             project = Project(facts_of(files))
         except AssertionError:
