@@ -89,14 +89,17 @@ class CallGraph:
             caller = FunctionRef(path, call.func)
             known = kept.get(call.id) if kept else None
             if known is not None:
-                for kind_name, label in known[0]:
-                    self.direct.setdefault(caller, []).append(EffectSite(kind_name, path, call.id, label))
+                sites = known[0]
+            elif detected is not None:
+                sites = detected.get(call.id, ())
+            else:
+                sites = self._detect_call(facts, call)
+            for kind_name, label in sites:
+                self.direct.setdefault(caller, []).append(EffectSite(kind_name, path, call.id, label))
+            if known is not None:
                 for callee, how, offloaded in known[1]:
                     self._edge(Edge(caller, callee, call.id, how, offloaded))
                 continue
-            sites = detected.get(call.id, ()) if detected is not None else self._detect_call(facts, call)
-            for kind_name, label in sites:
-                self.direct.setdefault(caller, []).append(EffectSite(kind_name, path, call.id, label))
             target = self.project.function(call.callee, path, call.func)
             if target is not None:
                 self._edge(Edge(caller, target, call.id, "call"))

@@ -43,17 +43,19 @@ class Collected:
     arguments: dict[int, str] = field(default_factory=dict)  # Call.id -> argument source text
 
 
-PY: dict[str, Any] = {"attr": "attribute", "call": "call", "block": "block",
-      "query": "(call) @call (attribute) @attr (interpolation) @attr", "exits": {
+PY: dict[str, Any] = {"attr": "attribute", "call": "call", "block": "block", "exits": {
     "break_statement": "break", "return_statement": "return", "raise_statement": "return"},
       "captured": {"call": frozenset({"call"}), "attr": frozenset({"attribute", "interpolation"})}}
-JS: dict[str, Any] = {"attr": "member_expression", "call": "call_expression", "block": "statement_block",
-      "query": "(call_expression) @call (new_expression) @call (member_expression) @attr", "exits": {
+JS: dict[str, Any] = {"attr": "member_expression", "call": "call_expression", "block": "statement_block", "exits": {
     "break_statement": "break", "return_statement": "return", "throw_statement": "return"},
       "captured": {"call": frozenset({"call_expression", "new_expression"}), "attr": frozenset({"member_expression"})}}
 for _family, _syntax in (("python", PY), ("javascript", JS)):
+    # the same nodes from a query of one function's range (an edit), or from the extraction's
+    # walk of the whole file (see parse.shared)
+    _syntax["query"] = " ".join(f"({kind}) @{name}" for name, types in _syntax["captured"].items()
+                                for kind in sorted(types))
     for _types in _syntax["captured"].values():
-        shared.want(_family, _types)  # (whole files are collected: from the extraction's walk)
+        shared.want(_family, _types)
 FUNCTION_TYPES = frozenset({"function_definition", "lambda", *jsvalues.FUNCTION_NODES})
 LOOP_TYPES = frozenset({"for_statement", "while_statement", "for_in_statement", "do_statement",
                         *pyvalues.COMPREHENSIONS})
