@@ -6,6 +6,14 @@ call by name, or an inline callback). Effect detectors (registered per family, s
 `db-query`, …). Propagation runs over the condensation of strongly connected components,
 callees first, so recursion terminates; each function keeps, per effect, the nearest
 effect sites with one shortest witness path each.
+
+A scan asks about few functions: Django's project rules ask what 1,098 of its 34,293
+functions reach, and 1,742 lie below them, in 346 of its 2,864 files. A `lazy` graph
+(what a scan builds) resolves every call up front, since rules read edges anywhere, but
+detects a file's effects and propagates a function's reach only when `reach` or
+`witness` is first asked about a function above them. What it answers is what the
+eager graph answers: a function's reach depends only on the functions below it, which are
+settled with it, component by component, callees first, in the same order within each.
 """
 from __future__ import annotations
 
@@ -50,7 +58,8 @@ class Hop:
 
 
 class CallGraph:
-    def __init__(self, project: Project, catalogs: object, kinds: Iterable[EffectKind] | None = None) -> None:
+    def __init__(self, project: Project, catalogs: object, kinds: Iterable[EffectKind] | None = None,
+                 lazy: bool = False) -> None:
         self.project = project
         self.catalogs = catalogs
         self.kinds = list(kinds if kinds is not None else effect_kinds())
@@ -62,9 +71,13 @@ class CallGraph:
         self._per_file: dict[tuple[str, str], tuple[FileFacts, int, Any]] = {}
         # per file replaced since the build: its facts and the effect kinds' file contexts
         self._contexts: dict[str, tuple[FileFacts, tuple[object, ...]]] = {}
+        self.lazy = lazy
+        self._undetected: set[str] = set()  # lazy: files whose direct effects are not detected yet
+        self._settled: set[FunctionRef] = set()  # lazy: functions whose reach is final
         for path in sorted(project.files):
             self._add_file(project.files[path])
-        self.propagate()
+        if not lazy:
+            self.propagate()
 
     # --- building --------------------------------------------------------------------
     def _add_file(self, facts: FileFacts) -> None:
@@ -84,7 +97,13 @@ class CallGraph:
             caller = FunctionRef(path, parent.func)
             self._edge(Edge(caller, FunctionRef(path, fn.id), parent.id, "inline",
                             self._offloads(facts, parent)))
-        detected = None if kept else self._detect_file(facts)  # (an edit: the calls not kept, one by one)
+        if kept:  # (an edit: the calls not kept, one by one)
+            detected = None
+        elif self.lazy:  # (detected when a function above asks: `_settle`)
+            detected = {}
+            self._undetected.add(path)
+        else:
+            detected = self._detect_file(facts)
         for call in facts.calls:
             caller = FunctionRef(path, call.func)
             known = kept.get(call.id) if kept else None
@@ -126,6 +145,16 @@ class CallGraph:
                 out.setdefault(call_id, []).extend((kind.name, label) for label in labels)
         return out
 
+    def _detect_later(self, path: str) -> None:
+        """A lazy graph's direct effects of one file, in the order a build would add them."""
+        self._undetected.discard(path)
+        facts = self.project.files[path]
+        detected = self._detect_file(facts)
+        for call in facts.calls:
+            for kind_name, label in detected.get(call.id, ()):
+                self.direct.setdefault(FunctionRef(path, call.func), []).append(
+                    EffectSite(kind_name, path, call.id, label))
+
     def _detect_call(self, facts: FileFacts, call: Call) -> list[tuple[str, str]]:
         return [(kind.name, label) for kind in self.kinds
                 for label in kind.detect(self.project, facts, call, self.catalogs)]
@@ -151,6 +180,7 @@ class CallGraph:
         effect kind (`EffectKind.file_context`, `call_inputs`), their calls keep the sites
         and edges they had, and only the other calls are resolved and detected again.
         """
+        self._eager()
         path = facts.path
         old = self.project.files.get(path)
         same = old is not None and file_shape(old) == file_shape(facts)
@@ -193,6 +223,7 @@ class CallGraph:
         return kept
 
     def remove_file(self, path: str) -> None:
+        self._eager()
         old = self.project.files.get(path)
         if old is None:
             return
@@ -252,10 +283,41 @@ class CallGraph:
         return found
 
     # --- propagation -----------------------------------------------------------------
+    def _eager(self) -> None:
+        """Detect and propagate everything (a lazy graph about to be edited: the language
+        server's incremental updates work on a complete graph)."""
+        if not self.lazy:
+            return
+        for path in sorted(self._undetected):
+            self._detect_later(path)
+        self.lazy = False
+        self._settled.clear()
+        self.propagate()
+
+    def _settle(self, ref: FunctionRef) -> None:
+        """A lazy graph: the reach of `ref` and of every function below it, made final."""
+        if ref in self._settled or ref not in self.graph:
+            return
+        below = {ref}
+        stack = [ref]
+        while stack:
+            for callee in self.graph.successors(stack.pop()):
+                if callee not in below and callee not in self._settled:
+                    below.add(callee)
+                    stack.append(callee)
+        for path in sorted({node.path for node in below} & self._undetected):
+            self._detect_later(path)
+        for nodes in _components(self.graph.successors, below):
+            nodes.sort()
+            for kind in self.kinds:
+                self._fixed_point(nodes, kind)
+        self._settled |= below
+
     def propagate(self, changed: Iterable[FunctionRef] | None = None) -> None:
         """Compute what each function reaches, callees first (strongly connected components
         iterate to a fixed point). With `changed`, only those functions and their callers are
         recomputed, and a caller only when something below it reaches differently now."""
+        self._eager()  # (a lazy graph propagates whole, once)
         if changed is None:
             self._reach = {}
             seeds = set(self.graph.nodes)
@@ -284,11 +346,16 @@ class CallGraph:
             for kind in kinds:
                 for node in nodes:
                     self._reach.pop((node, kind.name), None)
-                for _ in range(len(nodes) + 1):
-                    if not any([self._update(node, kind) for node in nodes]):  # noqa: C419 - update every node
-                        break
+                self._fixed_point(nodes, kind)
             if changed is not None:
                 moved.update(node for node in nodes if self._sites(node) != before[node])
+
+    def _fixed_point(self, nodes: list[FunctionRef], kind: EffectKind) -> None:
+        """Update the functions of one component until none changes (each site travels at
+        most once around it)."""
+        for _ in range(len(nodes) + 1):
+            if not any([self._update(node, kind) for node in nodes]):  # noqa: C419 - update every node
+                return
 
     def _sites(self, node: FunctionRef) -> list[dict[EffectSite, int]]:
         return [{site: dist for site, (dist, _edge) in self._reach.get((node, kind.name), {}).items()}
@@ -328,10 +395,14 @@ class CallGraph:
         return entry[2]
 
     def reach(self, ref: FunctionRef, kind: str) -> dict[EffectSite, tuple[int, Edge | None]]:
+        if self.lazy:
+            self._settle(ref)
         return self._reach.get((ref, kind), {})
 
     def witness(self, ref: FunctionRef, site: EffectSite) -> list[Hop]:
         """Call sites from `ref` down to the effect site (the last hop is the effect itself)."""
+        if self.lazy:
+            self._settle(ref)
         hops: list[Hop] = []
         current = ref
         for _ in range(256):

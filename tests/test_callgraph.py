@@ -177,3 +177,56 @@ def test_each_kind_detects_a_whole_file_as_it_detects_call_by_call():
                 assert dict(kind.detect_file(project, facts, CATALOGS)) == one_by_one, (name, facts.path, kind.name)
                 seen[kind.name] += len(one_by_one)
     assert all(seen.values()), seen  # every kind had sites to compare
+
+
+def _answers(graph: CallGraph, refs, kinds) -> list:
+    """Each function's reach (sites, distances and first edges, in order) and witnesses."""
+    out = []
+    for ref in refs:
+        for kind in kinds:
+            reach = list(graph.reach(ref, kind).items())
+            out.append((ref, kind, reach, [graph.witness(ref, site) for site, _entry in reach]))
+    return out
+
+
+def test_a_lazy_graph_answers_as_the_eager_one_in_any_order_of_questions():
+    """A scan's graph detects and propagates only below the functions it is asked about; its
+    answers (down to the order of sites and the witness edges) are the eager build's, on
+    every rule example, asked callers first, callees first and one function only."""
+    examples = [("callgraph", PY_PROJECT), *_rule_examples()]
+    compared = 0
+    for name, files in examples:
+        facts = facts_of(files)
+        eager = CallGraph(Project(dict(facts)), CATALOGS)
+        kinds = [kind.name for kind in eager.kinds]
+        refs = sorted(eager.graph.nodes)
+        expected = _answers(eager, refs, kinds)
+        for order in (refs, refs[::-1], refs[len(refs) // 2:] + refs[:len(refs) // 2]):
+            lazy = CallGraph(Project(dict(facts)), CATALOGS, lazy=True)
+            answers = sorted(_answers(lazy, order, kinds), key=lambda entry: (refs.index(entry[0]), kinds.index(entry[1])))
+            assert answers == expected, (name, order[0])
+        compared += sum(1 for entry in expected if entry[2])
+    assert compared > 50, compared  # the examples reach effects: the comparison is not empty
+
+
+def test_a_lazy_graph_detects_only_below_what_it_is_asked():
+    graph = CallGraph(project_of(PY_PROJECT), CATALOGS, lazy=True)
+    pay, charge = FunctionRef("app/routes.py", 1), FunctionRef("app/services/payments.py", 2)
+    assert graph.direct == {}
+    assert [s.label for s in graph.reach(charge, "blocking")] == ["requests.post"]
+    assert {ref.path for ref in graph.direct} == {"app/services/payments.py"}
+    assert {s.label for s in graph.reach(pay, "blocking")} == {"requests.post", "SessionLocal().execute",
+                                                               "self.session.get"}
+    assert "app/routes.py" in {ref.path for ref in graph.direct}
+
+
+def test_editing_a_lazy_graph_equals_a_fresh_build():
+    """The language server edits a complete graph: a lazy one is completed first."""
+    graph = CallGraph(project_of(PY_PROJECT), CATALOGS, lazy=True)
+    charge = FunctionRef("app/services/payments.py", 2)
+    assert graph.reach(charge, "blocking")
+    changed = dict(PY_PROJECT, **{"app/services/payments.py": "def charge(token):\n    return token\n"})
+    new_facts = facts_of(changed)
+    graph.replace_file(new_facts["app/services/payments.py"])
+    assert _snapshot(graph) == _snapshot(CallGraph(Project(new_facts), CATALOGS))
+    assert graph.reach(FunctionRef("app/services/payments.py", 1), "blocking") == {}

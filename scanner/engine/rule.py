@@ -180,9 +180,10 @@ class ProjectContext:
 
     @property
     def graph(self) -> CallGraph:
-        """The call graph with propagated effects, built on first use."""
+        """The call graph with propagated effects, built on first use (lazy: effects are
+        detected and propagated below the functions rules ask about)."""
         if self._graph is None:
             from perfsense.scanner.callgraph import CallGraph
 
-            self._graph = CallGraph(self.project, self.catalogs)
+            self._graph = CallGraph(self.project, self.catalogs, lazy=True)
         return self._graph
