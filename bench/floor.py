@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import tree_sitter as ts
 
-from perfsense.scanner.discovery import FileTask, discover
+from perfsense.scanner.discovery import discover
 from perfsense.scanner.engine.runner import ScanOptions, finish, paused_gc, run_files, settings_for
 from perfsense.scanner.engine.scan import ScanRequest, load
 from perfsense.scanner.facts.javascript import NODE_TYPES as JS_TYPES
