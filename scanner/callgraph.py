@@ -305,12 +305,23 @@ class CallGraph:
                 if callee not in below and callee not in self._settled:
                     below.add(callee)
                     stack.append(callee)
-        for path in sorted({node.path for node in below} & self._undetected):
-            self._detect_later(path)
-        for nodes in _components(self.graph.successors, below):
-            nodes.sort()
-            for kind in self.kinds:
-                self._fixed_point(nodes, kind)
+        paths = sorted({node.path for node in below} & self._undetected)
+        try:
+            for path in paths:
+                self._detect_later(path)
+            for nodes in _components(self.graph.successors, below):
+                nodes.sort()
+                for kind in self.kinds:
+                    self._fixed_point(nodes, kind)
+        except BaseException:  # a detector's error, or a rule's deadline: leave no half-settled part
+            for node in below:
+                for kind in self.kinds:
+                    self._reach.pop((node, kind.name), None)
+            for path in paths:
+                for node in self._nodes.get(path, ()):
+                    self.direct.pop(node, None)
+                self._undetected.add(path)
+            raise
         self._settled |= below
 
     def propagate(self, changed: Iterable[FunctionRef] | None = None) -> None:

@@ -230,3 +230,40 @@ def test_editing_a_lazy_graph_equals_a_fresh_build():
     graph.replace_file(new_facts["app/services/payments.py"])
     assert _snapshot(graph) == _snapshot(CallGraph(Project(new_facts), CATALOGS))
     assert graph.reach(FunctionRef("app/services/payments.py", 1), "blocking") == {}
+
+
+class _FailsOnce:
+    """An effect kind that raises the first time it is asked about a file (a rule's deadline
+    or a detector's bug in the middle of settling a lazy graph)."""
+
+    def __init__(self, kind) -> None:
+        self.kind, self.failed = kind, False
+
+    def __getattr__(self, name: str):
+        return getattr(self.kind, name)
+
+    def detect_file(self, project, facts, catalogs):
+        if not self.failed:
+            self.failed = True
+            raise TimeoutError("deadline")
+        return self.kind.detect_file(project, facts, catalogs)
+
+
+def test_a_lazy_graph_interrupted_while_settling_answers_correctly_afterwards():
+    from perfsense.scanner.effects import effect_kinds
+
+    kinds = effect_kinds()
+    last = len(kinds) - 1  # (the kinds before it have detected their part when it fails)
+    flaky = [*kinds[:last], _FailsOnce(kinds[last])]
+    lazy = CallGraph(project_of(PY_PROJECT), CATALOGS, kinds=flaky, lazy=True)
+    eager = CallGraph(project_of(PY_PROJECT), CATALOGS)
+    pay = FunctionRef("app/routes.py", 1)
+    try:
+        lazy.reach(pay, "blocking")
+    except TimeoutError:
+        pass
+    else:
+        raise AssertionError("the flaky kind did not fail")
+    refs = sorted(eager.graph.nodes)
+    names = [kind.name for kind in kinds]
+    assert _answers(lazy, refs, names) == _answers(eager, refs, names)
