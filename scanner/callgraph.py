@@ -7,13 +7,15 @@ call by name, or an inline callback). Effect detectors (registered per family, s
 callees first, so recursion terminates; each function keeps, per effect, the nearest
 effect sites with one shortest witness path each.
 
-A scan asks about few functions: Django's project rules ask what 1,098 of its 34,293
-functions reach, and 1,742 lie below them, in 346 of its 2,864 files. A `lazy` graph
-(what a scan builds) resolves every call up front, since rules read edges anywhere, but
-detects a file's effects and propagates a function's reach only when `reach` or
-`witness` is first asked about a function above them. What it answers is what the
-eager graph answers: a function's reach depends only on the functions below it, which are
-settled with it, component by component, callees first, in the same order within each.
+A scan asks about few functions: Django's project rules read the calls of 3,867 of its
+34,293 functions and ask what 1,098 of them reach; 1,742 functions lie below those, in 346
+of its 2,864 files. A `lazy` graph (what a scan builds) resolves a function's calls when
+its out-edges are first read, detects a file's effects and propagates a function's reach
+when `reach` or `witness` is first asked about a function above them, and resolves every
+call, in a build's order, only when a rule asks for a function's callers. What it answers
+is what the eager graph answers: a function's out-edges come in the order a build adds
+them, and its reach depends only on the functions below it, which are settled with it,
+component by component, callees first, in the same order within each.
 """
 from __future__ import annotations
 
@@ -74,6 +76,9 @@ class CallGraph:
         self.lazy = lazy
         self._undetected: set[str] = set()  # lazy: files whose direct effects are not detected yet
         self._settled: set[FunctionRef] = set()  # lazy: functions whose reach is final
+        self._unresolved: set[FunctionRef] = set()  # lazy: functions whose out-edges are not added yet
+        self._complete = not lazy  # every edge added, in a build's order (in-edges are too)
+        self._callers: dict[str, dict[int, tuple[list[int], list[int]]]] = {}  # lazy: see `_by_caller`
         for path in sorted(project.files):
             self._add_file(project.files[path])
         if not lazy:
@@ -83,7 +88,11 @@ class CallGraph:
     def _add_file(self, facts: FileFacts) -> None:
         nodes = self._nodes[facts.path] = [FunctionRef(facts.path, fn.id) for fn in facts.functions]
         self.graph.add_nodes(nodes)
-        self._add_edges(facts)
+        if self.lazy:  # (resolved and detected when a rule asks: `_resolve_out`, `_settle`)
+            self._unresolved.update(nodes)
+            self._undetected.add(facts.path)
+        else:
+            self._add_edges(facts)
 
     def _add_edges(self, facts: FileFacts, kept: dict[int, Kept] | None = None) -> None:
         """The file's call edges and direct effects (its nodes exist); calls in `kept` get
@@ -91,19 +100,9 @@ class CallGraph:
         path = facts.path
         self._edges_version[path] = self._edges_version.get(path, 0) + 1
         for fn in facts.functions:
-            if fn.callback_of is None:
-                continue
-            parent = facts.calls[fn.callback_of]
-            caller = FunctionRef(path, parent.func)
-            self._edge(Edge(caller, FunctionRef(path, fn.id), parent.id, "inline",
-                            self._offloads(facts, parent)))
-        if kept:  # (an edit: the calls not kept, one by one)
-            detected = None
-        elif self.lazy:  # (detected when a function above asks: `_settle`)
-            detected = {}
-            self._undetected.add(path)
-        else:
-            detected = self._detect_file(facts)
+            if fn.callback_of is not None:
+                self._edge(self._inline_edge(facts, fn))
+        detected = None if kept else self._detect_file(facts)  # (an edit: the calls not kept, one by one)
         for call in facts.calls:
             caller = FunctionRef(path, call.func)
             known = kept.get(call.id) if kept else None
@@ -119,22 +118,81 @@ class CallGraph:
                 for callee, how, offloaded in known[1]:
                     self._edge(Edge(caller, callee, call.id, how, offloaded))
                 continue
-            target = self.project.function(call.callee, path, call.func)
-            if target is not None:
-                self._edge(Edge(caller, target, call.id, "call"))
-            refs = []
-            for arg in call.args:
-                if arg.value is None or arg.function is not None:
-                    continue
-                if any(step.call for step in arg.value.steps):
-                    continue
-                ref = self.project.function(arg.value, path, call.func)
-                if ref is not None:
-                    refs.append(ref)
-            if refs:
-                offloaded = self._offloads(facts, call)
-                for ref in refs:
-                    self._edge(Edge(caller, ref, call.id, "reference", offloaded))
+            for edge in self._call_edges(facts, call, caller):
+                self._edge(edge)
+
+    def _inline_edge(self, facts: FileFacts, fn) -> Edge:
+        """From the function holding the call to the callback written inline as its argument."""
+        parent = facts.calls[fn.callback_of]
+        return Edge(FunctionRef(facts.path, parent.func), FunctionRef(facts.path, fn.id), parent.id, "inline",
+                    self._offloads(facts, parent))
+
+    def _call_edges(self, facts: FileFacts, call: Call, caller: FunctionRef) -> list[Edge]:
+        """The call's edges: to the function it calls, then to the functions it is handed."""
+        path = facts.path
+        edges = []
+        target = self.project.function(call.callee, path, call.func)
+        if target is not None:
+            edges.append(Edge(caller, target, call.id, "call"))
+        refs = []
+        for arg in call.args:
+            if arg.value is None or arg.function is not None:
+                continue
+            if any(step.call for step in arg.value.steps):
+                continue
+            ref = self.project.function(arg.value, path, call.func)
+            if ref is not None:
+                refs.append(ref)
+        if refs:
+            offloaded = self._offloads(facts, call)
+            edges.extend(Edge(caller, ref, call.id, "reference", offloaded) for ref in refs)
+        return edges
+
+    def _by_caller(self, facts: FileFacts) -> dict[int, tuple[list[int], list[int]]]:
+        """Per function of a file: the callbacks written inline in its calls, and its calls."""
+        index = self._callers.get(facts.path)
+        if index is None:
+            index = {}
+            for fn in facts.functions:
+                if fn.callback_of is not None:
+                    index.setdefault(facts.calls[fn.callback_of].func, ([], []))[0].append(fn.id)
+            for call in facts.calls:
+                index.setdefault(call.func, ([], []))[1].append(call.id)
+            self._callers[facts.path] = index
+        return index
+
+    def _resolve_out(self, ref: FunctionRef) -> None:
+        """A lazy graph: one function's out-edges, in the order a build adds them."""
+        self.graph.clear_out_edges(ref)  # (what an interrupted call may have left)
+        facts = self.project.files[ref.path]
+        callbacks, calls = self._by_caller(facts).get(ref.id, ((), ()))
+        edges = [self._inline_edge(facts, facts.functions[fn_id]) for fn_id in callbacks]
+        for call_id in calls:
+            edges.extend(self._call_edges(facts, facts.calls[call_id], ref))
+        for edge in edges:
+            self._edge(edge)
+        self._unresolved.discard(ref)
+
+    def _resolve_all(self) -> None:
+        """A lazy graph: every edge, added again in a build's order, so that each function's
+        in-edges (its callers) come in the order the eager graph gives them."""
+        if self._complete:
+            return
+        graph = Adjacency()
+        for path in sorted(self.project.files):
+            graph.add_nodes(self._nodes[path])
+        for path in sorted(self.project.files):
+            facts = self.project.files[path]
+            for fn in facts.functions:
+                if fn.callback_of is not None:
+                    graph.add_edge(self._inline_edge(facts, fn))
+            for call in facts.calls:
+                for edge in self._call_edges(facts, call, FunctionRef(path, call.func)):
+                    graph.add_edge(edge)
+        self.graph = graph
+        self._unresolved.clear()
+        self._callers.clear()
+        self._complete = True
 
     def _detect_file(self, facts: FileFacts) -> dict[int, list[tuple[str, str]]]:
         """Each call's direct effects (kind, label) in the kinds' order, each kind asked about
@@ -288,6 +346,7 @@ class CallGraph:
         server's incremental updates work on a complete graph)."""
         if not self.lazy:
             return
+        self._resolve_all()
         for path in sorted(self._undetected):
             self._detect_later(path)
         self.lazy = False
@@ -301,7 +360,7 @@ class CallGraph:
         below = {ref}
         stack = [ref]
         while stack:
-            for callee in self.graph.successors(stack.pop()):
+            for callee in self._successors(stack.pop()):
                 if callee not in below and callee not in self._settled:
                     below.add(callee)
                     stack.append(callee)
@@ -309,7 +368,7 @@ class CallGraph:
         try:
             for path in paths:
                 self._detect_later(path)
-            for nodes in _components(self.graph.successors, below):
+            for nodes in _components(self._successors, below):
                 nodes.sort()
                 for kind in self.kinds:
                     self._fixed_point(nodes, kind)
@@ -445,16 +504,36 @@ class CallGraph:
         return steps
 
     def out_edges(self, ref: FunctionRef) -> list[Edge]:
+        if ref in self._unresolved:
+            self._resolve_out(ref)
         return self.graph.out_edges(ref)
 
     def in_edges(self, ref: FunctionRef) -> list[Edge]:
+        """Every edge into `ref` (a lazy graph resolves every call of the project first)."""
+        self._resolve_all()
         return self.graph.in_edges(ref)
+
+    def inline_edges_into(self, ref: FunctionRef) -> list[Edge]:
+        """The in-edges of an inline callback from the call it is written in (`in_edges`
+        filtered to `inline`, without resolving the project)."""
+        facts = self.project.files[ref.path]
+        fn = facts.functions[ref.id]
+        if fn.callback_of is None:
+            return []
+        caller = FunctionRef(ref.path, facts.calls[fn.callback_of].func)
+        return [edge for edge in self.out_edges(caller) if edge.how == "inline" and edge.callee == ref]
+
+    def _successors(self, ref: FunctionRef):
+        if ref in self._unresolved:
+            self._resolve_out(ref)
+        return self.graph.successors(ref)
 
     def edges_at(self, ref: FunctionRef, call_id: int) -> list[Edge]:
         return [edge for edge in self.out_edges(ref) if edge.call == call_id]
 
     @property
     def size(self) -> tuple[int, int]:
+        self._resolve_all()
         return len(self.graph), self.graph.edge_count
 
 

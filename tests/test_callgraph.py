@@ -179,10 +179,39 @@ def test_each_kind_detects_a_whole_file_as_it_detects_call_by_call():
     assert all(seen.values()), seen  # every kind had sites to compare
 
 
+# A helper with callers in several functions and files, one of them nested in another and
+# calling first: the order of a function's callers follows the build, not the questions.
+CALLERS = {
+    "app/__init__.py": "",
+    "app/util.py": "def helper(path):\n    return open(path)\n",
+    "app/a.py": """
+        from app import util
+
+        def outer():
+            def inner():
+                return util.helper("i")
+            util.helper("o")
+            return inner
+
+        def first():
+            return util.helper("f")
+    """,
+    "app/b.py": """
+        from app.util import helper
+
+        async def go():
+            helper("g")
+            return [helper(p) for p in ("x", "y")]
+    """,
+}
+
+
 def _answers(graph: CallGraph, refs, kinds) -> list:
-    """Each function's reach (sites, distances and first edges, in order) and witnesses."""
+    """Each function's out-edges (in order), inline in-edges, reach (sites, distances and
+    first edges, in order) and witnesses."""
     out = []
     for ref in refs:
+        out.append((ref, "edges", graph.out_edges(ref), graph.inline_edges_into(ref)))
         for kind in kinds:
             reach = list(graph.reach(ref, kind).items())
             out.append((ref, kind, reach, [graph.witness(ref, site) for site, _entry in reach]))
@@ -193,7 +222,7 @@ def test_a_lazy_graph_answers_as_the_eager_one_in_any_order_of_questions():
     """A scan's graph detects and propagates only below the functions it is asked about; its
     answers (down to the order of sites and the witness edges) are the eager build's, on
     every rule example, asked callers first, callees first and one function only."""
-    examples = [("callgraph", PY_PROJECT), *_rule_examples()]
+    examples = [("callgraph", PY_PROJECT), ("callers", CALLERS), *_rule_examples()]
     compared = 0
     for name, files in examples:
         facts = facts_of(files)
@@ -203,16 +232,28 @@ def test_a_lazy_graph_answers_as_the_eager_one_in_any_order_of_questions():
         expected = _answers(eager, refs, kinds)
         for order in (refs, refs[::-1], refs[len(refs) // 2:] + refs[:len(refs) // 2]):
             lazy = CallGraph(Project(dict(facts)), CATALOGS, lazy=True)
-            answers = sorted(_answers(lazy, order, kinds), key=lambda entry: (refs.index(entry[0]), kinds.index(entry[1])))
+            questions = ["edges", *kinds]
+            answers = sorted(_answers(lazy, order, kinds),
+                             key=lambda entry: (refs.index(entry[0]), questions.index(entry[1])))
             assert answers == expected, (name, order[0])
+            assert [lazy.in_edges(ref) for ref in order] == [eager.in_edges(ref) for ref in order], name
         compared += sum(1 for entry in expected if entry[2])
     assert compared > 50, compared  # the examples reach effects: the comparison is not empty
 
 
-def test_a_lazy_graph_detects_only_below_what_it_is_asked():
+def test_inline_edges_into_a_callback_are_its_inline_in_edges():
+    for name, files in [("callgraph", PY_PROJECT), *_rule_examples()]:
+        graph = CallGraph(Project(facts_of(files)), CATALOGS)
+        for ref in graph.graph.nodes:
+            assert graph.inline_edges_into(ref) == [e for e in graph.in_edges(ref) if e.how == "inline"], name
+
+
+def test_a_lazy_graph_resolves_and_detects_only_below_what_it_is_asked():
     graph = CallGraph(project_of(PY_PROJECT), CATALOGS, lazy=True)
     pay, charge = FunctionRef("app/routes.py", 1), FunctionRef("app/services/payments.py", 2)
-    assert graph.direct == {}
+    assert graph.direct == {} and graph.graph.edge_count == 0
+    assert [edge.callee for edge in graph.out_edges(charge)] == [FunctionRef("app/services/payments.py", 1)]
+    assert graph.graph.edge_count == 1
     assert [s.label for s in graph.reach(charge, "blocking")] == ["requests.post"]
     assert {ref.path for ref in graph.direct} == {"app/services/payments.py"}
     assert {s.label for s in graph.reach(pay, "blocking")} == {"requests.post", "SessionLocal().execute",

@@ -20,8 +20,7 @@ def runs_on_event_loop(graph: CallGraph, ref: FunctionRef) -> bool:
             return True
         if fn.callback_of is None or fn.parent is None:
             return False
-        inline = [edge for edge in graph.in_edges(current) if edge.how == "inline"]
-        if any(edge.offloaded for edge in inline):
+        if any(edge.offloaded for edge in graph.inline_edges_into(current)):
             return False
         current = FunctionRef(ref.path, fn.parent)
     return False

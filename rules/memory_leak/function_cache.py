@@ -177,6 +177,10 @@ def _open_params(fn: Function) -> bool:
 
 
 def _repeated_callers(graph, ref: FunctionRef, reasons) -> Iterator[tuple[FunctionRef, int]]:
-    for edge in sorted(graph.in_edges(ref), key=lambda e: (e.caller.path, e.call)):
-        if edge.caller in reasons and edge.how == "call":
-            yield edge.caller, edge.call
+    """The call sites of `ref` in functions that run per request (`reasons`: their calls
+    are resolved already), by file and call. Not `graph.in_edges`, which would have a
+    scan's lazy graph resolve every call of the project."""
+    edges = [edge for caller in reasons for edge in graph.out_edges(caller)
+             if edge.callee == ref and edge.how == "call"]
+    for edge in sorted(edges, key=lambda e: (e.caller.path, e.call)):
+        yield edge.caller, edge.call
