@@ -58,6 +58,10 @@ class Adjacency:
     def in_edges(self, node: Hashable) -> list:
         return [edge for edges in self.pred.get(node, {}).values() for edge in edges]
 
+    def edges_between(self, caller: Hashable, callee: Hashable) -> list:
+        """The edges from `caller` to `callee`, in insertion order."""
+        return list(self.succ.get(caller, {}).get(callee, ()))
+
     def successors(self, node: Hashable) -> KeysView:
         return self.succ.get(node, {}).keys()
 

@@ -504,13 +504,14 @@ class CallGraph:
         return steps
 
     def out_edges(self, ref: FunctionRef) -> list[Edge]:
-        if ref in self._unresolved:
+        if self._unresolved and ref in self._unresolved:  # (an eager graph's set is empty)
             self._resolve_out(ref)
         return self.graph.out_edges(ref)
 
     def in_edges(self, ref: FunctionRef) -> list[Edge]:
         """Every edge into `ref` (a lazy graph resolves every call of the project first)."""
-        self._resolve_all()
+        if not self._complete:
+            self._resolve_all()
         return self.graph.in_edges(ref)
 
     def inline_edges_into(self, ref: FunctionRef) -> list[Edge]:
@@ -521,10 +522,16 @@ class CallGraph:
         if fn.callback_of is None:
             return []
         caller = FunctionRef(ref.path, facts.calls[fn.callback_of].func)
-        return [edge for edge in self.out_edges(caller) if edge.how == "inline" and edge.callee == ref]
+        return [edge for edge in self.edges_between(caller, ref) if edge.how == "inline"]
+
+    def edges_between(self, caller: FunctionRef, callee: FunctionRef) -> list[Edge]:
+        """The edges from `caller` to `callee`, in the order `out_edges` gives them."""
+        if self._unresolved and caller in self._unresolved:
+            self._resolve_out(caller)
+        return self.graph.edges_between(caller, callee)
 
     def _successors(self, ref: FunctionRef):
-        if ref in self._unresolved:
+        if self._unresolved and ref in self._unresolved:  # (an eager graph's set is empty)
             self._resolve_out(ref)
         return self.graph.successors(ref)
 

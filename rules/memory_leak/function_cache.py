@@ -180,7 +180,6 @@ def _repeated_callers(graph, ref: FunctionRef, reasons) -> Iterator[tuple[Functi
     """The call sites of `ref` in functions that run per request (`reasons`: their calls
     are resolved already), by file and call. Not `graph.in_edges`, which would have a
     scan's lazy graph resolve every call of the project."""
-    edges = [edge for caller in reasons for edge in graph.out_edges(caller)
-             if edge.callee == ref and edge.how == "call"]
+    edges = [edge for caller in reasons for edge in graph.edges_between(caller, ref) if edge.how == "call"]
     for edge in sorted(edges, key=lambda e: (e.caller.path, e.call)):
         yield edge.caller, edge.call
