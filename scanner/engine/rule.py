@@ -180,8 +180,8 @@ class ProjectContext:
 
     @property
     def graph(self) -> CallGraph:
-        """The call graph with propagated effects, built on first use (lazy: effects are
-        detected and propagated below the functions rules ask about)."""
+        """The call graph with propagated effects, built on first use; lazy: calls are
+        resolved, effects detected and reach propagated where rules ask (`CallGraph`)."""
         if self._graph is None:
             from perfsense.scanner.callgraph import CallGraph
 
