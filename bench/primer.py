@@ -10,8 +10,8 @@ interpreter. A package fails on: an exit code other than 0/1, a traceback on std
 missing or schema-invalid SARIF log, or a source file that discovery finds but that is
 neither among the analysed artifacts nor in a skip notification. Prints, per package:
 files, KLOC, findings per family, skips per reason, seconds and peak memory (the sum of
-the proportional set sizes of the scan and its workers, sampled). `--write` records the table in
-bench/results/primer.md. Exit status: 0 all clean, 1 a package failed, 2 a download failed.
+the proportional set sizes of the scan and its workers, sampled). `--write` records the
+table in bench/results/primer.md. Exit status: 0 all clean, 1 a package failed, 2 a download failed.
 """
 from __future__ import annotations
 

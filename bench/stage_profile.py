@@ -7,8 +7,8 @@ seconds for fact extraction and for each rule's `collect`/`check_file`; then bui
 project index and call graph and times each effect kind's detector (every call), the eager
 graph (every call resolved, every effect detected and propagated, as the language server
 builds it), the lazy graph a scan builds (its nodes) and each project rule on it (a rule's
-time includes the calls resolved, effects detected and reach propagated for it). For profiling only: the numbers include profiler
-overhead.
+time includes the calls resolved, effects detected and reach propagated for it). For
+profiling only: the numbers include profiler overhead.
 """
 from __future__ import annotations
 
