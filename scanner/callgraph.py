@@ -112,8 +112,7 @@ class CallGraph:
                 sites = detected.get(call.id, ())
             else:
                 sites = self._detect_call(facts, call)
-            for kind_name, label in sites:
-                self.direct.setdefault(caller, []).append(EffectSite(kind_name, path, call.id, label))
+            self._add_sites(facts, call, sites)
             if known is not None:
                 for callee, how, offloaded in known[1]:
                     self._edge(Edge(caller, callee, call.id, how, offloaded))
@@ -161,15 +160,26 @@ class CallGraph:
             self._callers[facts.path] = index
         return index
 
+    def _edges_of(self, facts: FileFacts, callbacks: Iterable[int], calls: Iterable[int]) -> list[Edge]:
+        """The edges of some inline callbacks (Function ids) and calls (Call ids) of a file,
+        in the order a build adds them: inline edges first, then call by call."""
+        edges = [self._inline_edge(facts, facts.functions[fn_id]) for fn_id in callbacks]
+        for call_id in calls:
+            call = facts.calls[call_id]
+            edges.extend(self._call_edges(facts, call, FunctionRef(facts.path, call.func)))
+        return edges
+
+    def _ensure_out(self, ref: FunctionRef) -> None:
+        """A lazy graph: `ref`'s out-edges are added (an eager graph's set is empty)."""
+        if self._unresolved and ref in self._unresolved:
+            self._resolve_out(ref)
+
     def _resolve_out(self, ref: FunctionRef) -> None:
         """A lazy graph: one function's out-edges, in the order a build adds them."""
         self.graph.clear_out_edges(ref)  # (what an interrupted call may have left)
         facts = self.project.files[ref.path]
         callbacks, calls = self._by_caller(facts).get(ref.id, ((), ()))
-        edges = [self._inline_edge(facts, facts.functions[fn_id]) for fn_id in callbacks]
-        for call_id in calls:
-            edges.extend(self._call_edges(facts, facts.calls[call_id], ref))
-        for edge in edges:
+        for edge in self._edges_of(facts, callbacks, calls):
             self._edge(edge)
         self._unresolved.discard(ref)
 
@@ -183,12 +193,9 @@ class CallGraph:
             graph.add_nodes(self._nodes[path])
         for path in sorted(self.project.files):
             facts = self.project.files[path]
-            for fn in facts.functions:
-                if fn.callback_of is not None:
-                    graph.add_edge(self._inline_edge(facts, fn))
-            for call in facts.calls:
-                for edge in self._call_edges(facts, call, FunctionRef(path, call.func)):
-                    graph.add_edge(edge)
+            callbacks = [fn.id for fn in facts.functions if fn.callback_of is not None]
+            for edge in self._edges_of(facts, callbacks, range(len(facts.calls))):
+                graph.add_edge(edge)
         self.graph = graph
         self._unresolved.clear()
         self._callers.clear()
@@ -209,9 +216,13 @@ class CallGraph:
         facts = self.project.files[path]
         detected = self._detect_file(facts)
         for call in facts.calls:
-            for kind_name, label in detected.get(call.id, ()):
-                self.direct.setdefault(FunctionRef(path, call.func), []).append(
-                    EffectSite(kind_name, path, call.id, label))
+            self._add_sites(facts, call, detected.get(call.id, ()))
+
+    def _add_sites(self, facts: FileFacts, call: Call, sites: Iterable[tuple[str, str]]) -> None:
+        """A call's direct effects (kind, label), after those of the calls before it."""
+        for kind_name, label in sites:
+            self.direct.setdefault(FunctionRef(facts.path, call.func), []).append(
+                EffectSite(kind_name, facts.path, call.id, label))
 
     def _detect_call(self, facts: FileFacts, call: Call) -> list[tuple[str, str]]:
         return [(kind.name, label) for kind in self.kinds
@@ -504,8 +515,7 @@ class CallGraph:
         return steps
 
     def out_edges(self, ref: FunctionRef) -> list[Edge]:
-        if self._unresolved and ref in self._unresolved:  # (an eager graph's set is empty)
-            self._resolve_out(ref)
+        self._ensure_out(ref)
         return self.graph.out_edges(ref)
 
     def in_edges(self, ref: FunctionRef) -> list[Edge]:
@@ -526,13 +536,11 @@ class CallGraph:
 
     def edges_between(self, caller: FunctionRef, callee: FunctionRef) -> list[Edge]:
         """The edges from `caller` to `callee`, in the order `out_edges` gives them."""
-        if self._unresolved and caller in self._unresolved:
-            self._resolve_out(caller)
+        self._ensure_out(caller)
         return self.graph.edges_between(caller, callee)
 
     def _successors(self, ref: FunctionRef):
-        if self._unresolved and ref in self._unresolved:  # (an eager graph's set is empty)
-            self._resolve_out(ref)
+        self._ensure_out(ref)
         return self.graph.successors(ref)
 
     def edges_at(self, ref: FunctionRef, call_id: int) -> list[Edge]:
