@@ -36,7 +36,10 @@ class BlockingCallInAsync(ProjectRule):
             is found when it is written in the async function itself and when it is reached
             through synchronous helpers in any file of the project; the finding is at the
             call inside the async function and shows the chain of calls down to the
-            blocking one.
+            blocking one. An awaited call is never reported: it returns an awaitable, so it
+            is an async API that shares a name with a blocking one (tornado's
+            `await stream.read_bytes(n)`, `await anyio.Path(p).read_text()`). Neither is
+            `socket.getaddrinfo` with `AI_NUMERICHOST`, which does no DNS lookup.
         """,
         why="""
             An event loop runs one thing at a time. While a blocking call waits for the

@@ -17,6 +17,7 @@ class Group:
     calls: PatternSet
     receivers: PatternSet
     methods: frozenset[str] | None
+    unless: PatternSet  # argument texts that make a call of the group non-blocking
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ def _compile(catalogs: Catalogs) -> dict[str, list[Group]]:
                 calls=PatternSet(entry.get("calls", []) + ([entry["call"]] if "call" in entry else [])),
                 receivers=PatternSet(entry.get("receivers", [])),
                 methods=frozenset(methods) if methods else None,
+                unless=PatternSet(entry.get("unless-arguments", [])),
             ))
         out[family] = groups
     return out
@@ -87,9 +89,13 @@ def family_of(language: str) -> str:
 
 
 def match_blocking(project: Project, facts: FileFacts, call: Call, catalogs: Catalogs) -> Blocking | None:
-    """The catalog entry a call matches, if it blocks."""
+    """The catalog entry a call matches, if it blocks.
+
+    An awaited call never does: what it returns is awaitable, so it is an async API that
+    shares a name with a blocking one (tornado's `await stream.read_bytes(n)`, aiohttp's
+    `await request.write_bytes(…)`, `await anyio.Path(p).read_text()`)."""
     family = family_of(facts.language)
-    if not might_block(call, family, catalogs):
+    if call.awaited or not might_block(call, family, catalogs):
         return None
     groups = catalogs.derived("blocking", _compile)[family]
     resolved = project.resolve(call.callee, facts.path, call.func)
@@ -97,7 +103,7 @@ def match_blocking(project: Project, facts: FileFacts, call: Call, catalogs: Cat
     name = call.name
     for group in groups:
         if group.calls and group.calls.match(text):
-            return Blocking(group, short(call.callee, project), name)
+            return None if _lifted(group, call) else Blocking(group, short(call.callee, project), name)
     receiver = resolved.receiver()
     if receiver is None or not resolved.steps[-1].name or resolved.steps[-1].call:
         return None
@@ -105,8 +111,14 @@ def match_blocking(project: Project, facts: FileFacts, call: Call, catalogs: Cat
         if not group.receivers or (group.methods is not None and name not in group.methods):
             continue
         if group.receivers.match(receiver.text) and not _origin_reported(project, facts, call, receiver, groups):
-            return Blocking(group, short(call.callee, project), name)
+            return None if _lifted(group, call) else Blocking(group, short(call.callee, project), name)
     return None
+
+
+def _lifted(group: Group, call: Call) -> bool:
+    """An argument makes this call of the group non-blocking (`socket.AI_NUMERICHOST`: a
+    numeric address is converted without a DNS lookup)."""
+    return bool(group.unless) and any(group.unless.match(arg.text) for arg in call.args)
 
 
 def _origin_reported(project: Project, facts: FileFacts, call: Call, receiver: Value,

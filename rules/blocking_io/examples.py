@@ -52,6 +52,17 @@ VALID = (
           res.send(await fs.promises.readFile('terms.md', 'utf8'));
         });
     """),
+    Example(title="Async APIs that share a blocking name", code="""
+        import socket
+        import anyio
+        from tornado.iostream import IOStream
+
+        async def read_body(stream: IOStream, length: int, peer: str):
+            body = await stream.read_bytes(length)
+            notes = await anyio.Path("notes.txt").read_text()
+            numeric = socket.getaddrinfo(peer, 0, flags=socket.AI_NUMERICHOST)
+            return body, notes, numeric
+    """),
     Example(title="Async helper awaited", files={
         "app/__init__.py": "",
         "app/audit.py": """
@@ -150,4 +161,13 @@ INVALID = (
             }
         """,
     }),
+    Example(title="Path reads and a DNS lookup in an async def", code="""
+        import socket
+        from pathlib import Path
+
+        async def greet(peer: str, out: Path):
+            template = Path("greeting.txt").read_text()  # expect
+            out.write_bytes(template.encode())  # expect
+            return socket.getaddrinfo(peer, 443)  # expect
+    """),
 )
