@@ -47,8 +47,8 @@ class BlockingCallInAsync(ProjectRule):
             waits too: one slow upstream freezes the whole service. The cost is negligible
             only in code that runs once at start-up (module top level, CLI scripts), which
             perfsense does not report, or when the call is handed to a thread
-            (`asyncio.to_thread`, `run_in_executor`, `run_in_threadpool`), which silences
-            the rule.
+            (`asyncio.to_thread`, `run_in_executor`, `run_in_threadpool`, a FastAPI or
+            Starlette background task), which silences the rule.
         """,
         instead="""
             Use the non-blocking form named in the message (an async HTTP client,

@@ -63,6 +63,20 @@ VALID = (
             numeric = socket.getaddrinfo(peer, 0, flags=socket.AI_NUMERICHOST)
             return body, notes, numeric
     """),
+    Example(title="A sync function run as a background task (in a thread pool)", code="""
+        from fastapi import BackgroundTasks, FastAPI
+
+        app = FastAPI()
+
+        def write_log(line: str):
+            with open("log.txt", "a") as fh:
+                fh.write(line)
+
+        @app.post("/orders")
+        async def create_order(tasks: BackgroundTasks):
+            tasks.add_task(write_log, "order created")
+            return {"ok": True}
+    """),
     Example(title="Async helper awaited", files={
         "app/__init__.py": "",
         "app/audit.py": """

@@ -35,6 +35,38 @@ VALID = (
             _sessions[session_id] = data
             _recent.append(session_id)
     """),
+    Example(title="Options registered at import (also through a helper) and by tests", files={
+        "settings/__init__.py": "",
+        "settings/registry.py": """
+            _options = {}
+
+
+            def register_option(key, default):
+                if key in _options:
+                    raise KeyError(f"option {key} is registered already")
+                _options[key] = default
+                return default
+        """,
+        "settings/defaults.py": """
+            from settings.registry import register_option
+
+
+            def _display(name, default):
+                return register_option(f"display.{name}", default)
+
+
+            register_option("compute.threads", 4)
+            _display("width", 80)
+            _display("precision", 6)
+        """,
+        "tests/test_registry.py": """
+            from settings.registry import register_option
+
+
+            def test_register_option():
+                assert register_option("test.flag", True) is True
+        """,
+    }),
     Example(title="Map with eviction, buffer drained elsewhere", language="javascript", code="""
         const express = require('express');
         const router = express.Router();

@@ -38,6 +38,23 @@ METHOD_VALID = (
             def clear(self):
                 self.models.cache_clear()
     """),
+    Example(title="A class made for one test", files={
+        "tests/test_hashing.py": """
+            import functools
+
+
+            def test_cached_method_is_inherited():
+                class Point:
+                    def __init__(self, x):
+                        self.x = x
+
+                    @functools.cache
+                    def double(self):
+                        return self.x * 2
+
+                assert Point(2).double() == 4
+        """,
+    }),
 )
 
 METHOD_INVALID = (

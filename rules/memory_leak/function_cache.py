@@ -2,11 +2,12 @@
 instances alive or grow with an unbounded argument space."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, ClassVar
 
 from perfsense.rules.memory_leak import examples_function_cache as ex
 from perfsense.rules.memory_leak.catalog import Compiled, compiled
-from perfsense.rules.memory_leak.context import explain, repeated
+from perfsense.rules.memory_leak.context import explain, is_test_code, repeated
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Function, Value, last_name
 from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity
@@ -84,20 +85,27 @@ class CacheOnMethod(ProjectRule):
             `__init__`), or move the computation to a module-level function of the
             arguments only and cache that with a bounded `lru_cache(maxsize=…)`.
         """,
+        options="""
+            `include-tests` (default `false`): also report in test code (`tests/`, `test_*.py`,
+            methods of classes defined in `test_*` functions), where the instances live for
+            one test run.
+        """,
     )
+    default_options: ClassVar[Mapping[str, Any]] = {"include-tests": False}
     valid = ex.METHOD_VALID
     invalid = ex.METHOD_INVALID
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         cleared = cleared_names(ctx.project)
+        tests = bool(self.options.get("include-tests"))
         for path in ctx.targets():
             facts = ctx.project.files[path]
-            if facts.language != "python":
+            if facts.language != "python" or (is_test_code(path) and not tests):
                 continue
             cat = compiled(ctx.catalogs, facts.language)
             for fn in facts.functions:
                 deco = unbounded_cache(cat, fn) if _plain_method(fn) else None
-                if deco is None or fn.name in cleared:
+                if deco is None or fn.name in cleared or (not tests and _in_test_function(facts, fn)):
                     continue
                 yield self.make(
                     path=path, span=fn.header, context=fn.qualname,
@@ -163,6 +171,17 @@ class UnboundedLruCache(ProjectRule):
                                 f"and it is called per request ({why}), so the cache grows with traffic; "
                                 "give it a bound (`lru_cache(maxsize=…)`) or a TTL (`cachetools.TTLCache`).")
                     break
+
+
+def _in_test_function(facts, fn: Function) -> bool:
+    """`fn` is defined inside a `test_*` function (a class made for one test)."""
+    current = fn.parent
+    while current is not None and current != MODULE_FUNCTION:
+        outer = facts.functions[current]
+        if outer.name.startswith("test_"):
+            return True
+        current = outer.parent
+    return False
 
 
 def _open_params(fn: Function) -> bool:

@@ -6,13 +6,15 @@ import re
 from collections.abc import Iterable
 
 from perfsense.rules.memory_leak import examples_cache as ex
-from perfsense.rules.memory_leak.context import explain, origin, repeated
+from perfsense.rules.memory_leak.context import explain, is_test_code, origin, repeated
 from perfsense.rules.memory_leak.leakfacts import CollectsLeakFacts, leak_facts
 from perfsense.rules.memory_leak.records import Collection, Growth
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import MODULE_FUNCTION, FileFacts
 from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity
 from perfsense.scanner.project import FunctionRef, Project
+
+IMPORT_HELPER_DEPTH = 3  # helpers between module-level code and a registry
 
 
 class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
@@ -36,7 +38,8 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
             reported: the keys are the loop's items, often a small fixed vocabulary (tag or
             style names), and an index store into an array is a stack; a list appended to per
             item is. An exported function caching by its argument is reported unless every
-            call of it in the project is module-level code (a registry filled at import time).
+            call of it in the project, tests aside, runs at import time: module-level code, or
+            a helper only module-level code calls (a registry filled at import).
         """,
         why="""
             A module-level collection lives as long as the process. When it is keyed by
@@ -123,10 +126,17 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
                     f"{fix}.")
 
 
-def _import_time_only(graph, ref: FunctionRef) -> bool:
-    """Every project call of `ref` is in module-level code: a registry filled at import time."""
-    callers = [edge.caller for edge in graph.in_edges(ref)]
-    return bool(callers) and all(caller.id == MODULE_FUNCTION for caller in callers)
+def _import_time_only(graph, ref: FunctionRef, depth: int = 0, seen: frozenset = frozenset()) -> bool:
+    """Every project call of `ref` outside test code runs at import time: in module-level
+    code, or in a helper that only module-level code calls (a registry filled at import;
+    tests that register their own entries run once per test run)."""
+    project = graph.project
+    callers = {edge.caller for edge in graph.in_edges(ref)
+               if not is_test_code(edge.caller.path, project.function_fact(edge.caller).name)}
+    if not callers or depth >= IMPORT_HELPER_DEPTH or ref in seen:
+        return bool(callers) and all(caller.id == MODULE_FUNCTION for caller in callers)
+    return all(caller.id == MODULE_FUNCTION or _import_time_only(graph, caller, depth + 1, seen | {ref})
+               for caller in callers)
 
 
 def _appends(growth: Growth) -> bool:
