@@ -227,6 +227,37 @@ INVALID = (
             _parsed[raw] = (street.strip(), city.strip())  # expect
             return _parsed[raw]
     """),
+    Example(title="Memoised by argument, called from a script's pipeline", files={
+        "etl/__init__.py": "",
+        "etl/parse.py": """
+            _seen = {}
+
+
+            def parse_address(raw):
+                if raw in _seen:
+                    return _seen[raw]
+                _seen[raw] = raw.split(",")  # expect
+                return _seen[raw]
+        """,
+        "etl/steps.py": """
+            from etl.parse import parse_address
+
+
+            def attach_addresses(rows):
+                for row in rows:
+                    row["address"] = parse_address(row["raw"])
+                return rows
+        """,
+        "run.py": """
+            import json
+            import sys
+
+            from etl.steps import attach_addresses
+
+            rows = attach_addresses(json.load(sys.stdin))
+            print(len(rows))
+        """,
+    }),
     Example(title="Appended per batch from a loop in another module", files={
         "etl/__init__.py": "",
         "etl/store.py": """

@@ -38,8 +38,9 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
             reported: the keys are the loop's items, often a small fixed vocabulary (tag or
             style names), and an index store into an array is a stack; a list appended to per
             item is. An exported function caching by its argument is reported unless every
-            call of it in the project, tests aside, runs at import time: module-level code, or
-            a helper only module-level code calls (a registry filled at import).
+            call of it in the project, tests aside, runs at import time: in module-level code,
+            or in a helper that module-level code calls with a literal name (a registry filled
+            at import).
         """,
         why="""
             A module-level collection lives as long as the process. When it is keyed by
@@ -128,15 +129,28 @@ class UnboundedModuleCache(CollectsLeakFacts, ProjectRule):
 
 def _import_time_only(graph, ref: FunctionRef, depth: int = 0, seen: frozenset = frozenset()) -> bool:
     """Every project call of `ref` outside test code runs at import time: in module-level
-    code, or in a helper that only module-level code calls (a registry filled at import;
-    tests that register their own entries run once per test run)."""
+    code, or in a helper that module-level code calls with a literal first argument, the
+    name of the entry it registers (a registry filled at import; tests that register
+    their own entries run once per test run)."""
     project = graph.project
-    callers = {edge.caller for edge in graph.in_edges(ref)
-               if not is_test_code(edge.caller.path, project.function_fact(edge.caller).name)}
-    if not callers or depth >= IMPORT_HELPER_DEPTH or ref in seen:
-        return bool(callers) and all(caller.id == MODULE_FUNCTION for caller in callers)
-    return all(caller.id == MODULE_FUNCTION or _import_time_only(graph, caller, depth + 1, seen | {ref})
-               for caller in callers)
+    edges = [edge for edge in graph.in_edges(ref)
+             if not is_test_code(edge.caller.path, project.function_fact(edge.caller).name)]
+    if not edges:
+        return False
+    for edge in edges:
+        if edge.caller.id == MODULE_FUNCTION:
+            if depth and not _names_an_entry(project, edge):
+                return False
+        elif depth >= IMPORT_HELPER_DEPTH or edge.caller in seen or \
+                not _import_time_only(graph, edge.caller, depth + 1, seen | {ref}):
+            return False
+    return True
+
+
+def _names_an_entry(project: Project, edge) -> bool:
+    """The call's first argument is a literal: `_register("display.width", …)`."""
+    args = project.files[edge.caller.path].calls[edge.call].args
+    return bool(args) and args[0].name is None and args[0].literal is not None
 
 
 def _appends(growth: Growth) -> bool:

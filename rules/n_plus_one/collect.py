@@ -186,10 +186,11 @@ class _Collector:
                 index = clauses.index(child.id)
                 return ids[min(index - 1, len(ids) - 1)] if index > 0 else None
             return ids[-1]
+        alternative = node.child_by_field_name("alternative")  # Python's `else:` runs once, after the loop
         if node.type in ("while_statement", "do_statement"):
-            return ids[0]
+            return None if alternative is not None and child.id == alternative.id else ids[0]
         once = {c.id for c in (node.child_by_field_name("left"), node.child_by_field_name("right"),
-                               node.child_by_field_name("initializer")) if c is not None}
+                               node.child_by_field_name("initializer"), alternative) if c is not None}
         return None if child.id in once else ids[0]
 
     def _maximal(self, node: ts.Node) -> bool:

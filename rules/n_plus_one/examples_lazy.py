@@ -141,6 +141,15 @@ VALID = (
 
             def titles(books):
                 return [book.author.name for book in books]
+
+
+            def find_title(title):
+                for book in Book.objects.filter(title__startswith=title[:3]):
+                    if book.title == title:
+                        break
+                else:  # runs once, after the loop: the last book
+                    print("not found; the last one was by", book.author.name)
+                return book
         """,
     }),
     Example(title="SQLAlchemy: eager options and eager relationships", files={

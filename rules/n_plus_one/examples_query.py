@@ -59,6 +59,18 @@ VALID = (
                     if code.startswith("X"):
                         return Part.objects.get(code=code)
                 return None
+
+
+            def matching_part(supplier, code):
+                parts = Part.objects.filter(supplier=supplier)
+                for part in parts:
+                    if part.code == code:
+                        break
+                else:  # runs once, after the loop
+                    names = [p.code for p in parts]
+                    Part.objects.filter(code=code).update(stock=0)
+                    raise LookupError(f"{code} not in {names}")
+                return part
         """,
     }),
     Example(title="SQLAlchemy: a retry loop and an IN query", code="""

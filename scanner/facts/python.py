@@ -175,8 +175,8 @@ class _Walker:
         for name in rec.targets:
             element = rec.iterable.value.extend(Step("*", index=True)) if rec.iterable else None
             self.b.bind(func, name, RawValue(func, element) if element else None, rec.header, kind="for")
-        if body is not None:  # the iterable is evaluated once, before the loop
-            self.driver.push(ctx.inner(body.start_byte, node.end_byte, loop=rec.id))
+        if body is not None:  # the iterable is evaluated once, before the loop; `else:` once, after it
+            self.driver.push(ctx.inner(body.start_byte, body.end_byte, loop=rec.id))
 
     def on_while_statement(self, node, ctx):
         func, loop = ctx.func, ctx.loop
@@ -188,7 +188,8 @@ class _Walker:
             header=self.src.span(node.start_byte, header_end), parent=loop,
             iter_text=self.text(cond) if cond else "",
         )
-        self.driver.push(ctx.inner(node.start_byte, node.end_byte, loop=rec.id))
+        end = body.end_byte if body is not None else node.end_byte  # (`else:` runs once, after it)
+        self.driver.push(ctx.inner(node.start_byte, end, loop=rec.id))
 
     def _comprehension(self, node, ctx):
         func = ctx.func
