@@ -85,6 +85,8 @@ def test_scanned_code_is_never_run(tmp_path: Path, use_cache: bool) -> None:
     sentinels = tmp_path / "sentinels"
     sentinels.mkdir()
     repo = _hostile_repo(tmp_path / "repo", sentinels)
+    # (conftest.py files are test code: reported here too, so that every file shows a finding)
+    (repo / "perfsense.toml").write_text("[rules.blocking-call-in-async]\ninclude-tests = true\n")
     for command in _commands():
         args = [*command, "scan", ".", "--format", "sarif", "--quiet", "--jobs", "2"]
         proc = _run(args if use_cache else [*args, "--no-cache"], cwd=repo)

@@ -1,8 +1,8 @@
 """`blocking-call-in-async`: blocking I/O on an event loop, directly or through sync helpers."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from perfsense.rules.blocking_io.catalog import match_blocking
 from perfsense.rules.blocking_io.context import runs_on_event_loop
@@ -10,6 +10,7 @@ from perfsense.rules.blocking_io.examples import INVALID, VALID
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.model import Category, Confidence, Finding, Severity
 from perfsense.scanner.project import FunctionRef
+from perfsense.scanner.testcode import is_test_code
 
 if TYPE_CHECKING:
     from perfsense.scanner.callgraph import CallGraph, Edge, EffectSite
@@ -57,7 +58,13 @@ class BlockingCallInAsync(ProjectRule):
             with `await asyncio.to_thread(helper, …)`. A plain `def` route in FastAPI runs
             in a thread pool and is fine as it is.
         """,
+        options="""
+            `include-tests` (default `false`): also report in test code (`tests/`, `test_*.py`,
+            `*.test.ts`, `test_*` functions), where a blocking call stalls one test's event
+            loop for a moment (writing a fixture file, reading an expected output).
+        """,
     )
+    default_options: ClassVar[Mapping[str, Any]] = {"include-tests": False}
     valid = VALID
     invalid = INVALID
     fix_available = True
@@ -65,11 +72,14 @@ class BlockingCallInAsync(ProjectRule):
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         graph = ctx.graph
         project = ctx.project
+        tests = bool(self.options.get("include-tests"))
         for path in ctx.targets():
             facts = project.files[path]
             for fn in facts.functions:
                 ref = FunctionRef(path, fn.id)
                 if facts.is_script and fn.handler is None and facts.language != "python":
+                    continue
+                if not tests and is_test_code(path, fn.name):
                     continue
                 if not runs_on_event_loop(graph, ref):
                     continue

@@ -20,6 +20,7 @@ from perfsense.scanner.facts.model import MODULE_FUNCTION, FileFacts
 from perfsense.scanner.facts.query import call_loops
 from perfsense.scanner.model import ChainStep, Location
 from perfsense.scanner.project import FunctionRef
+from perfsense.scanner.testcode import is_test_code
 
 HOOK = re.compile(r"^use[A-Z0-9]")
 
@@ -61,15 +62,6 @@ def _counted(loop, language: str) -> bool:
             w in text for w in ("length", "size")):
         return True  # C-style JS loop up to a count
     return text.startswith("range(") and "len(" not in text
-
-
-def is_test_code(path: str, fn_name: str = "") -> bool:
-    """Test files and test functions run once per test run: leaks there cost nothing."""
-    parts = path.lower().split("/")
-    name = parts[-1]
-    return (any(p in ("tests", "test", "__tests__", "testing") for p in parts[:-1])
-            or name.startswith(("test_", "conftest")) or name.endswith(("_test.py", "_tests.py"))
-            or any(tag in name for tag in (".test.", ".spec.", ".stories.")) or fn_name.startswith("test_"))
 
 
 def effect_functions(facts: FileFacts) -> set[int]:

@@ -7,11 +7,12 @@ from typing import Any, ClassVar
 
 from perfsense.rules.memory_leak import examples_function_cache as ex
 from perfsense.rules.memory_leak.catalog import Compiled, compiled
-from perfsense.rules.memory_leak.context import explain, is_test_code, repeated
+from perfsense.rules.memory_leak.context import explain, repeated
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Function, Value, last_name
 from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity
 from perfsense.scanner.project import FunctionRef
+from perfsense.scanner.testcode import is_test_code
 
 BOUNDED_TYPES = ("bool", "Literal", "Enum", "typing.Literal", "enum.")
 

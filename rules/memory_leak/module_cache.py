@@ -6,13 +6,14 @@ import re
 from collections.abc import Iterable
 
 from perfsense.rules.memory_leak import examples_cache as ex
-from perfsense.rules.memory_leak.context import explain, is_test_code, origin, repeated
+from perfsense.rules.memory_leak.context import explain, origin, repeated
 from perfsense.rules.memory_leak.leakfacts import CollectsLeakFacts, leak_facts
 from perfsense.rules.memory_leak.records import Collection, Growth
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import MODULE_FUNCTION, FileFacts
 from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity
 from perfsense.scanner.project import FunctionRef, Project
+from perfsense.scanner.testcode import is_test_code
 
 IMPORT_HELPER_DEPTH = 3  # helpers between module-level code and a registry
 

@@ -7,12 +7,13 @@ from typing import Any, ClassVar
 
 from perfsense.rules.memory_leak import examples_unclosed as ex
 from perfsense.rules.memory_leak.catalog import compiled
-from perfsense.rules.memory_leak.context import is_test_code, per_item_loops, repeated
+from perfsense.rules.memory_leak.context import per_item_loops, repeated
 from perfsense.rules.memory_leak.leakfacts import CollectsLeakFacts, leak_facts
 from perfsense.rules.memory_leak.records import DISCARDED
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.model import Category, Confidence, Finding, Severity
 from perfsense.scanner.project import FunctionRef
+from perfsense.scanner.testcode import is_test_code
 
 WHAT_HAPPENS = {
     "file": "its handle and buffered writes are left to the garbage collector (a `ResourceWarning`, lost "

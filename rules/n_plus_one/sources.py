@@ -15,6 +15,7 @@ from perfsense.scanner.facts.query import loops_around
 from perfsense.scanner.model import Span
 from perfsense.scanner.patterns import PatternSet
 from perfsense.scanner.project import Project
+from perfsense.scanner.testcode import is_test_path
 
 COLLECTED_KEY = "lazy-relation-in-loop"
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
@@ -27,10 +28,6 @@ def collected(facts: FileFacts) -> Collected:
 
 
 # --- files worth reporting on ---------------------------------------------------------
-_TEST_DIR = re.compile(r"^(tests?|__tests__|testing|specs?|e2e|test_?utils|.*[-_]tests?|tests?[-_].*)$")
-_TEST_FILE = re.compile(r"^(test_.*\.py|.*_tests?\.py|tests\.py|conftest\.py|.*\.(test|spec)\.[cm]?[jt]sx?)$")
-
-
 def reportable(facts: FileFacts, include_tests: bool) -> bool:
     """Code that runs in production more than once: not a Django migration (it runs once,
     at deploy time), and not a test unless asked for."""
@@ -38,10 +35,7 @@ def reportable(facts: FileFacts, include_tests: bool) -> bool:
             imp.module == "django.db.migrations" or (imp.module == "django.db" and imp.name == "migrations")
             for imp in facts.imports):
         return False
-    if include_tests:
-        return True
-    parts = facts.path.split("/")
-    return not (any(_TEST_DIR.match(part) for part in parts[:-1]) or _TEST_FILE.match(parts[-1]))
+    return include_tests or not is_test_path(facts.path)
 
 
 # --- names ------------------------------------------------------------------------------
