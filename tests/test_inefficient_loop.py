@@ -166,3 +166,40 @@ def test_case(tmp_path, name):
     reported = {(f.location.path, f.location.span.start.line + 1, f.rule_id) for f in result.findings
                 if f.category is Category.INEFFICIENT_LOOP}
     assert reported == expected
+
+
+TEST_CODE = {
+    "app/__init__.py": "",
+    "app/report.py": """
+        def lines(rows):
+            out = ""
+            for row in rows:
+                out += row.name + "\\n"
+            return out
+    """,
+    "tests/test_report.py": """
+        def test_names(rows, wanted):
+            out = ""
+            for row in rows:
+                out += row.name
+            seen = []
+            for row in rows:
+                if row.name not in seen:
+                    seen.append(row.name)
+            return [w for w in wanted if w in seen], out
+    """,
+}
+
+
+def test_loops_in_test_code_are_reported_only_with_include_tests(tmp_path):
+    def found():
+        result = scan_tree(tmp_path)
+        return {(f.rule_id, f.location.path, f.location.span.start.line + 1) for f in result.findings
+                if f.category is Category.INEFFICIENT_LOOP}
+
+    write_tree(tmp_path, {path: textwrap.dedent(text).lstrip("\n") for path, text in TEST_CODE.items()})
+    assert found() == {("string-concat-in-loop", "app/report.py", 4)}
+    (tmp_path / "perfsense.toml").write_text(
+        "[rules.string-concat-in-loop]\ninclude-tests = true\n[rules.linear-search-in-loop]\ninclude-tests = true\n")
+    assert found() == {("string-concat-in-loop", "app/report.py", 4), ("string-concat-in-loop", "tests/test_report.py", 4),
+                       ("linear-search-in-loop", "tests/test_report.py", 7)}

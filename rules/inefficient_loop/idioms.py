@@ -1,7 +1,7 @@
 """Loops that do per item what one call or one vectorised expression does in bulk."""
 from __future__ import annotations
 
-from perfsense.rules.inefficient_loop.base import LoopFileRule
+from perfsense.rules.inefficient_loop.base import TEST_CODE_OPTION, LoopFileRule
 from perfsense.rules.inefficient_loop.examples import idioms as ex
 from perfsense.scanner.engine.rule import Docs
 from perfsense.scanner.model import Confidence, Severity
@@ -21,6 +21,7 @@ class SortedForMinMax(LoopFileRule):
             is negligible.
         """,
         instead="`min(x)` / `max(x)`, keeping the `key=` argument; `heapq.nsmallest` for the first k.",
+        options=TEST_CODE_OPTION,
     )
     languages = ("python",)
     valid = ex.MINMAX_VALID
@@ -48,6 +49,7 @@ class RowWiseDataframeLoop(LoopFileRule):
             not reported.
         """,
         instead="Write the expression on columns: `df['total'] = df['qty'] * df['price']`.",
+        options=TEST_CODE_OPTION,
     )
     languages = ("python",)
     valid = ex.ROWWISE_VALID
@@ -74,6 +76,7 @@ class AppendOnlyLoop(LoopFileRule):
             loops are not reported.
         """,
         instead="`ids = [order.id for order in orders]`.",
+        options=TEST_CODE_OPTION,
     )
     languages = ("python",)
     valid = ex.APPEND_VALID
@@ -98,6 +101,7 @@ class RangeLenLoop(LoopFileRule):
             writes `xs[i] = …`) are not reported.
         """,
         instead="`for x in xs:` (or `enumerate(xs)` when the index is needed as well).",
+        options=TEST_CODE_OPTION,
     )
     languages = ("python",)
     valid = ex.RANGE_VALID

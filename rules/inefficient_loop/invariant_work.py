@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from perfsense.rules.inefficient_loop.analysis import analyse, context_name
-from perfsense.rules.inefficient_loop.base import LoopProjectRule
+from perfsense.rules.inefficient_loop.base import TEST_CODE_OPTION, LoopProjectRule
 from perfsense.rules.inefficient_loop.effects import MAX_DISTANCE, memoized
 from perfsense.rules.inefficient_loop.examples import invariant_work as ex
 from perfsense.scanner.engine.rule import Docs, FileContext, ProjectContext
@@ -44,6 +44,7 @@ class InvariantWorkInLoop(LoopProjectRule):
             reuse it; read shared data directly instead of copying it when the copy is only
             read; cache a helper's constant work in a module-level variable.
         """,
+        options=TEST_CODE_OPTION,
     )
     languages = ("python", "javascript")
     valid = ex.VALID
@@ -60,7 +61,7 @@ class InvariantWorkInLoop(LoopProjectRule):
             return
         graph = ctx.graph
         project = ctx.project
-        for path in ctx.targets():
+        for path in self.targets(ctx):
             facts = project.files[path]
             for call_id, loop in sorted((facts.extra.get(self.id) or {}).get("looped", {}).items()):
                 call = facts.calls[call_id]

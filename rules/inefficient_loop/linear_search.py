@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from perfsense.rules.inefficient_loop.analysis import analyse, context_name
-from perfsense.rules.inefficient_loop.base import LoopProjectRule
+from perfsense.rules.inefficient_loop.base import TEST_CODE_OPTION, LoopProjectRule
 from perfsense.rules.inefficient_loop.examples import linear_search as ex
 from perfsense.rules.inefficient_loop.sites import ScanSite
 from perfsense.scanner.engine.rule import Docs, FileContext, ProjectContext
@@ -42,6 +42,7 @@ class LinearSearchInLoop(LoopProjectRule):
             the loop and look items up in it: `blocked = {r.id for r in rows}`,
             `by_id = new Map(customers.map(c => [c.id, c]))`.
         """,
+        options=TEST_CODE_OPTION,
     )
     languages = ("python", "javascript")
     valid = ex.VALID
@@ -55,7 +56,7 @@ class LinearSearchInLoop(LoopProjectRule):
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         yield from self.direct(ctx)
         project = ctx.project
-        if not any((project.files[path].extra.get(self.id) or {}).get("looped") for path in ctx.targets()):
+        if not any((project.files[path].extra.get(self.id) or {}).get("looped") for path in self.targets(ctx)):
             return  # no target hands a loop's items to a call: no scan anywhere matters
         scans: dict[tuple[str, int], list[ScanSite]] = {}
         for path, facts in project.files.items():
@@ -63,7 +64,7 @@ class LinearSearchInLoop(LoopProjectRule):
                 scans.setdefault((path, site.function), []).append(site)
         if not scans:
             return
-        for path in ctx.targets():
+        for path in self.targets(ctx):
             facts = project.files[path]
             for call_id, looped in sorted((facts.extra.get(self.id) or {}).get("looped", {}).items()):
                 call = facts.calls[call_id]

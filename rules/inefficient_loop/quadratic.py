@@ -2,7 +2,7 @@
 collection accumulation by copying, removing from the front of a list."""
 from __future__ import annotations
 
-from perfsense.rules.inefficient_loop.base import LoopFileRule
+from perfsense.rules.inefficient_loop.base import TEST_CODE_OPTION, LoopFileRule
 from perfsense.rules.inefficient_loop.examples import quadratic as ex
 from perfsense.scanner.engine.rule import Docs
 from perfsense.scanner.model import Confidence, Severity
@@ -33,6 +33,7 @@ class NestedLoopJoin(LoopFileRule):
             Build `by_id = {c["id"]: c for c in customers}` (a `Map` in JavaScript) before the
             outer loop and look the match up with `by_id.get(order["customer_id"])`.
         """,
+        options=TEST_CODE_OPTION,
     )
     languages = ("python", "javascript")
     valid = ex.JOIN_VALID
@@ -62,6 +63,7 @@ class StringConcatInLoop(LoopFileRule):
             Append the pieces to a list and `''.join(pieces)` once after the loop, or use
             `io.StringIO`, or write a generator expression into `''.join(…)`.
         """,
+        options=TEST_CODE_OPTION,
     )
     languages = ("python",)
     valid = ex.CONCAT_VALID
@@ -91,6 +93,7 @@ class ListShiftInLoop(LoopFileRule):
             a read index (`const item = queue[head++]`) or a small deque class; to prepend,
             push and reverse once after the loop.
         """,
+        options=TEST_CODE_OPTION,
     )
     languages = ("python", "javascript")
     valid = ex.SHIFT_VALID
@@ -114,6 +117,7 @@ class QuadraticListSum(LoopFileRule):
             `list(itertools.chain.from_iterable(lists))`, or a comprehension
             `[x for xs in lists for x in xs]`.
         """,
+        options=TEST_CODE_OPTION,
     )
     languages = ("python",)
     valid = ex.SUM_VALID
@@ -142,6 +146,7 @@ class ConcatAccumulationInLoop(LoopFileRule):
             `pd.concat(parts, ignore_index=True)`, `np.concatenate(chunks)`, or build a
             DataFrame from a list of dicts.
         """,
+        options=TEST_CODE_OPTION,
     )
     languages = ("python",)
     valid = ex.ACCUMULATE_VALID
@@ -171,6 +176,7 @@ class SpreadAccumulatorInLoop(LoopFileRule):
             `acc.push(x)`), or build the object in one go:
             `Object.fromEntries(xs.map(x => [x.id, x]))`, or use a `Map`.
         """,
+        options=TEST_CODE_OPTION,
     )
     languages = ("javascript",)
     valid = ex.SPREAD_VALID

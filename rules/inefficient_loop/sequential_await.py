@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from perfsense.rules.inefficient_loop.analysis import analyse, context_name
 from perfsense.rules.inefficient_loop.awaits import AwaitSite
-from perfsense.rules.inefficient_loop.base import LoopProjectRule
+from perfsense.rules.inefficient_loop.base import TEST_CODE_OPTION, LoopProjectRule
 from perfsense.rules.inefficient_loop.common import family, pattern_set
 from perfsense.rules.inefficient_loop.examples import sequential_await as ex
 from perfsense.scanner.callgraph import CallGraph
@@ -50,6 +50,7 @@ class SequentialAwaitInLoop(LoopProjectRule):
             `await asyncio.gather(*(fetch(id) for id in ids))` or an `asyncio.TaskGroup`; bound
             the concurrency (`p-limit`, an `asyncio.Semaphore`) for large batches.
         """,
+        options=TEST_CODE_OPTION,
     )
     languages = ("python", "javascript")
     valid = ex.VALID
@@ -61,7 +62,7 @@ class SequentialAwaitInLoop(LoopProjectRule):
     def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         project = ctx.project
         graph: CallGraph | None = None
-        for path in ctx.targets():
+        for path in self.targets(ctx):
             facts = project.files[path]
             sites: list[AwaitSite] = (facts.extra.get(self.id) or {}).get("awaits", [])
             done: set[int] = set()
