@@ -277,8 +277,9 @@ class Project:
         for klass, owner in self.class_chain(path, cls):
             assigned = [v for n, v in klass.instance_attributes if n == attr]
             assigned += [v for n, v, _t in klass.attributes if n == attr]
-            if len({v.full_text if v else "" for v in assigned}) == 1 and assigned[0] is not None:
-                return self.resolve(assigned[0].extend(*rest), owner, None, depth + 1)
+            known = [v for v in assigned if v is None or v.root != "<none>"] or assigned  # `= None`: a reset
+            if len({v.full_text if v else "" for v in known}) == 1 and known[0] is not None:
+                return self.resolve(known[0].extend(*rest), owner, None, depth + 1)
             if assigned:
                 return value
             if any(name == attr for name, _id in klass.methods):

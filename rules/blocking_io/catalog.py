@@ -18,6 +18,7 @@ class Group:
     receivers: PatternSet
     methods: frozenset[str] | None
     unless: PatternSet  # argument texts that make a call of the group non-blocking
+    switches: frozenset[str]  # calls on a receiver that make it non-blocking: `setblocking(False)`
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ def _compile(catalogs: Catalogs) -> dict[str, list[Group]]:
                 receivers=PatternSet(entry.get("receivers", [])),
                 methods=frozenset(methods) if methods else None,
                 unless=PatternSet(entry.get("unless-arguments", [])),
+                switches=frozenset(entry.get("nonblocking-after", [])),
             ))
         out[family] = groups
     return out
@@ -107,11 +109,15 @@ def match_blocking(project: Project, facts: FileFacts, call: Call, catalogs: Cat
     receiver = resolved.receiver()
     if receiver is None or not resolved.steps[-1].name or resolved.steps[-1].call:
         return None
+    if project.function(call.callee, facts.path, call.func) is not None:
+        return None  # a method of the project's own class (what it reaches is followed as a call)
     for group in groups:
         if not group.receivers or (group.methods is not None and name not in group.methods):
             continue
         if group.receivers.match(receiver.text) and not _origin_reported(project, facts, call, receiver, groups):
-            return None if _lifted(group, call) else Blocking(group, short(call.callee, project), name)
+            if _lifted(group, call) or _switched(group, facts, call):
+                return None
+            return Blocking(group, short(call.callee, project), name)
     return None
 
 
@@ -119,6 +125,23 @@ def _lifted(group: Group, call: Call) -> bool:
     """An argument makes this call of the group non-blocking (`socket.AI_NUMERICHOST`: a
     numeric address is converted without a DNS lookup)."""
     return bool(group.unless) and any(group.unless.match(arg.text) for arg in call.args)
+
+
+def _switched(group: Group, facts: FileFacts, call: Call) -> bool:
+    """The file makes the call's receiver non-blocking (`self.socket.setblocking(False)`):
+    on such a socket `connect`, `recv` and `send` return at once."""
+    if not group.switches:
+        return False
+    receiver = call.callee.receiver()
+    if receiver is None:
+        return False
+    written = receiver.full_text
+    for other in facts.calls:
+        target = other.callee.receiver()
+        if target is not None and target.full_text == written and \
+                f"{other.name}({', '.join(arg.text for arg in other.args)})" in group.switches:
+            return True
+    return False
 
 
 def _origin_reported(project: Project, facts: FileFacts, call: Call, receiver: Value,

@@ -63,6 +63,37 @@ VALID = (
             numeric = socket.getaddrinfo(peer, 0, flags=socket.AI_NUMERICHOST)
             return body, notes, numeric
     """),
+    Example(title="The project's own async method, and a non-blocking socket", code="""
+        import asyncio
+        import socket
+
+
+        class Reader:
+            async def read_bytes(self, count):
+                await asyncio.sleep(0)
+                return b"x" * count
+
+
+        class Connection:
+            def __init__(self, reader: Reader):
+                self.reader = reader
+
+            def close(self):
+                self.reader = None
+
+            async def body(self, count):
+                return await asyncio.wait_for(self.reader.read_bytes(count), timeout=5)
+
+
+        async def probe(host):
+            sock = socket.socket()
+            sock.setblocking(False)
+            try:
+                sock.connect((host, 80))
+            except BlockingIOError:
+                pass
+            return sock
+    """),
     Example(title="A sync function run as a background task (in a thread pool)", code="""
         from fastapi import BackgroundTasks, FastAPI
 
@@ -182,6 +213,8 @@ INVALID = (
         async def greet(peer: str, out: Path):
             template = Path("greeting.txt").read_text()  # expect
             out.write_bytes(template.encode())  # expect
+            sock = socket.socket()
+            sock.connect((peer, 80))  # expect
             return socket.getaddrinfo(peer, 443)  # expect
     """),
 )
