@@ -36,6 +36,25 @@ UNCLOSED_VALID = (
                 fh.close()
 
 
+        def load(path, packaged):
+            if path is not None:
+                source = open(path, "rb")
+            else:
+                source = packaged()
+            with source as fh:
+                return fh.read()
+
+
+        _log = None
+
+
+        def log(path, line):
+            global _log
+            if _log is None:
+                _log = open(path, "a")  # kept open for the life of the process, on purpose
+            _log.write(line)
+
+
         def open_log(path):
             return open(path, "a")
 

@@ -57,6 +57,8 @@ def classify(call: ts.Node, syntax: Syntax, res: Resource) -> tuple[str, list[st
             kept, names = _target(parent.child_by_field_name("left"), syntax)
             if kept == LOCAL and syntax.declarators and not declared(parent, names[0], syntax):
                 return MEMBER, names
+            if kept == LOCAL and _module_variable(parent, names):
+                return MEMBER, names
             return kept, names
         if kind == "as_pattern":  # Python `with x() as name`
             alias = parent.child_by_field_name("alias")
@@ -80,6 +82,26 @@ def _target(left: ts.Node | None, syntax: Syntax) -> tuple[str, list[str]]:
         names = [text(n) for n in left.named_children]
         return (LOCAL, names) if names else (ESCAPED, [])
     return ESCAPED, []
+
+
+def _module_variable(node: ts.Node, names: list[str]) -> bool:
+    """Python: a name the enclosing function declares `global` or `nonlocal` (the handle
+    outlives the call, in module or closure state)."""
+    function = node.parent
+    while function is not None and function.type != "function_definition":
+        function = function.parent
+    if function is None:
+        return False
+    stack = [function.child_by_field_name("body")]
+    while stack:
+        current = stack.pop()
+        if current is None or current.type in ("function_definition", "class_definition"):
+            continue
+        if current.type in ("global_statement", "nonlocal_statement") and \
+                any(text(n) in names for n in current.named_children):
+            return True
+        stack.extend(current.named_children)
+    return False
 
 
 def declared(node: ts.Node, name: str, syntax: Syntax) -> bool:

@@ -66,6 +66,8 @@ def build_release_index(index: FileIndex, syntax: Syntax, cat: Compiled) -> Rele
             subject = norm(text(obj))
             out.add(Place(member.start_byte, member.end_byte, "member", prop, subject), subject)
     for value in nodes.get("with", ()):
+        if value.type == "as_pattern" and value.named_children:  # `with h as f:` releases `h`
+            value = value.named_children[0]
         subject = norm(text(value))
         out.add(Place(value.start_byte, value.end_byte, "with", "", subject), subject)
     return out
