@@ -39,11 +39,11 @@ class BlockingCallInAsync(ProjectRule):
             call inside the async function and shows the chain of calls down to the
             blocking one. An awaited call is never reported: it returns an awaitable, so it
             is an async API that shares a name with a blocking one (tornado's
-            `await stream.read_bytes(n)`, `await anyio.Path(p).read_text()`). Neither are a
-            method of the project's own class that shares a name with a blocking one (what
-            it reaches is followed instead), a socket the same file makes non-blocking
-            (`setblocking(False)`), and `socket.getaddrinfo` with `AI_NUMERICHOST`, which
-            does no DNS lookup.
+            `await stream.read_bytes(n)`, `await anyio.Path(p).read_text()`). Also not
+            reported: a method of the project's own class that shares a name with a
+            blocking one (what it reaches is followed instead), a socket the same file makes
+            non-blocking (`setblocking(False)`), and `socket.getaddrinfo` with
+            `AI_NUMERICHOST`, which does no DNS lookup.
         """,
         why="""
             An event loop runs one thing at a time. While a blocking call waits for the
