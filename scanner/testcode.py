@@ -18,6 +18,11 @@ def is_test_path(path: str) -> bool:
     return any(_TEST_DIR.match(part) for part in parts[:-1]) or _TEST_FILE.match(parts[-1]) is not None
 
 
+def is_test_function(name: str) -> bool:
+    """A test by its name (`test_*`), in any file."""
+    return name.startswith("test_")
+
+
 def is_test_code(path: str, function_name: str = "") -> bool:
     """Test code: a test file, or a `test_*` function anywhere."""
-    return function_name.startswith("test_") or is_test_path(path)
+    return is_test_function(function_name) or is_test_path(path)

@@ -10,7 +10,7 @@ from perfsense.rules.blocking_io.examples import INVALID, VALID
 from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.model import Category, Confidence, Finding, Severity
 from perfsense.scanner.project import FunctionRef
-from perfsense.scanner.testcode import is_test_code
+from perfsense.scanner.testcode import is_test_function, is_test_path
 
 if TYPE_CHECKING:
     from perfsense.scanner.callgraph import CallGraph, Edge, EffectSite
@@ -77,12 +77,14 @@ class BlockingCallInAsync(ProjectRule):
         project = ctx.project
         tests = bool(self.options.get("include-tests"))
         for path in ctx.targets():
+            if not tests and is_test_path(path):
+                continue
             facts = project.files[path]
             for fn in facts.functions:
                 ref = FunctionRef(path, fn.id)
                 if facts.is_script and fn.handler is None and facts.language != "python":
                     continue
-                if not tests and is_test_code(path, fn.name):
+                if not tests and is_test_function(fn.name):
                     continue
                 if not runs_on_event_loop(graph, ref):
                     continue

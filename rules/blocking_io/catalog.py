@@ -99,26 +99,31 @@ def match_blocking(project: Project, facts: FileFacts, call: Call, catalogs: Cat
     family = family_of(facts.language)
     if call.awaited or not might_block(call, family, catalogs):
         return None
-    groups = catalogs.derived("blocking", _compile)[family]
+    group = _group_of(project, facts, call, catalogs.derived("blocking", _compile)[family])
+    if group is None or _lifted(group, call):
+        return None
+    return Blocking(group, short(call.callee, project), call.name)
+
+
+def _group_of(project: Project, facts: FileFacts, call: Call, groups: list[Group]) -> Group | None:
+    """The group whose calls name the resolved callee, or whose receivers and methods the
+    call is, unless the receiver is not one of the group's (see below)."""
     resolved = project.resolve(call.callee, facts.path, call.func)
     text = resolved.text
-    name = call.name
     for group in groups:
         if group.calls and group.calls.match(text):
-            return None if _lifted(group, call) else Blocking(group, short(call.callee, project), name)
+            return group
     receiver = resolved.receiver()
     if receiver is None or not resolved.steps[-1].name or resolved.steps[-1].call:
         return None
+    name = call.name
+    group = next((g for g in groups if g.receivers and (g.methods is None or name in g.methods)
+                  and g.receivers.match(receiver.text)), None)
+    if group is None or _switched(group, facts, call) or _origin_reported(project, facts, call, receiver, groups):
+        return None
     if project.function(call.callee, facts.path, call.func) is not None:
         return None  # a method of the project's own class (what it reaches is followed as a call)
-    for group in groups:
-        if not group.receivers or (group.methods is not None and name not in group.methods):
-            continue
-        if group.receivers.match(receiver.text) and not _origin_reported(project, facts, call, receiver, groups):
-            if _lifted(group, call) or _switched(group, facts, call):
-                return None
-            return Blocking(group, short(call.callee, project), name)
-    return None
+    return group
 
 
 def _lifted(group: Group, call: Call) -> bool:

@@ -12,7 +12,7 @@ from perfsense.scanner.engine.rule import Docs, ProjectContext, ProjectRule
 from perfsense.scanner.facts.model import MODULE_FUNCTION, Function, Value, last_name
 from perfsense.scanner.model import Category, ChainStep, Confidence, Finding, Location, Severity
 from perfsense.scanner.project import FunctionRef
-from perfsense.scanner.testcode import is_test_code
+from perfsense.scanner.testcode import is_test_code, is_test_function
 
 BOUNDED_TYPES = ("bool", "Literal", "Enum", "typing.Literal", "enum.")
 
@@ -179,7 +179,7 @@ def _in_test_function(facts, fn: Function) -> bool:
     current = fn.parent
     while current is not None and current != MODULE_FUNCTION:
         outer = facts.functions[current]
-        if outer.name.startswith("test_"):
+        if is_test_function(outer.name):
             return True
         current = outer.parent
     return False
